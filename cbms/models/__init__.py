@@ -1,0 +1,17 @@
+from .cbm import CBM, CBMName, CBMRole, RoleKind
+from .obligations import Obligation, ObligationKind, ObligationStatus
+from .plans import Activity, ImplementationPlanVersion, PlanStatus, PriorityArea
+
+__all__ = [
+    "CBM",
+    "CBMName",
+    "CBMRole",
+    "RoleKind",
+    "Obligation",
+    "ObligationKind",
+    "ObligationStatus",
+    "Activity",
+    "ImplementationPlanVersion",
+    "PlanStatus",
+    "PriorityArea",
+]

@@ -1,0 +1,169 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class CBMQuerySet(models.QuerySet):
+    def with_parties(self):
+        return self.prefetch_related("roles__country", "roles__organization")
+
+
+class CBM(models.Model):
+    """A Confidence Building Measure."""
+
+    code = models.CharField(_("code"), max_length=16, unique=True, help_text=_("e.g. CT, DM&EP"))
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    approved_on = models.DateField(_("approved on"))
+    approved_at = models.ForeignKey(
+        "conferences.MinisterialConference",
+        verbose_name=_("approved at"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="approved_cbms",
+    )
+    desk = models.CharField(
+        _("secretariat desk"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "The desk of the Directorate General for Regional Cooperation that follows it."
+        ),
+    )
+    desk_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("secretariat focal point"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="desk_cbms",
+        limit_choices_to={"role": "secretariat"},
+    )
+    notes = models.TextField(_("notes"), blank=True)
+
+    history = HistoricalRecords()
+    objects = CBMQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["approved_on", "code"]
+        verbose_name = _("CBM")
+        verbose_name_plural = _("CBMs")
+        constraints = [
+            models.CheckConstraint(condition=~Q(code=""), name="cbm_code_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.name}"
+
+
+class CBMName(models.Model):
+    """A name a CBM carried, so a rename (DM → DM&EP at Istanbul 2019) keeps the old one."""
+
+    cbm = models.ForeignKey(CBM, on_delete=models.CASCADE, related_name="names")
+    code = models.CharField(_("code"), max_length=16)
+    name = models.CharField(_("name"), max_length=200)
+    since = models.DateField(_("since"))
+    until = models.DateField(_("until"), null=True, blank=True)
+    decided_at = models.ForeignKey(
+        "conferences.MinisterialConference",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["cbm", "since"]
+        constraints = [
+            models.UniqueConstraint(fields=["cbm", "since"], name="cbmname_unique_start"),
+            models.CheckConstraint(
+                condition=Q(until__isnull=True) | Q(until__gt=F("since")),
+                name="cbmname_until_after_since",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.name}"
+
+
+class RoleKind(models.TextChoices):
+    LEAD = "lead", _("lead")
+    SUPPORTING = "supporting", _("supporting")
+
+
+class CBMRoleQuerySet(models.QuerySet):
+    def leads(self):
+        return self.filter(role=RoleKind.LEAD)
+
+    def overlapping(self, start, end):
+        """Roles in force at some day of [start, end); an open end means 'from start on'."""
+        qs = self.filter(Q(until__isnull=True) | Q(until__gte=start))
+        return qs if end is None else qs.filter(since__lt=end)
+
+    def current_on(self, day):
+        return self.filter(since__lte=day).filter(Q(until__isnull=True) | Q(until__gte=day))
+
+
+class CBMRole(models.Model):
+    """A country or organization leading or supporting a CBM over a period (until inclusive)."""
+
+    cbm = models.ForeignKey(CBM, on_delete=models.CASCADE, related_name="roles")
+    country = models.ForeignKey(
+        "members.Country", on_delete=models.PROTECT, null=True, blank=True, related_name="cbm_roles"
+    )
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cbm_roles",
+    )
+    role = models.CharField(_("role"), max_length=10, choices=RoleKind.choices)
+    since = models.DateField(_("since"))
+    until = models.DateField(_("until"), null=True, blank=True, help_text=_("Empty if ongoing."))
+
+    history = HistoricalRecords()
+    objects = CBMRoleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["cbm", "role", "since"]
+        verbose_name = _("CBM role")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(role__in=RoleKind.values), name="cbmrole_role_valid"
+            ),
+            models.CheckConstraint(
+                condition=(Q(country__isnull=False) & Q(organization__isnull=True))
+                | (Q(country__isnull=True) & Q(organization__isnull=False)),
+                name="cbmrole_country_xor_organization",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role=RoleKind.LEAD) | Q(country__isnull=False),
+                name="cbmrole_lead_is_country",
+            ),
+            models.CheckConstraint(
+                condition=Q(until__isnull=True) | Q(until__gte=F("since")),
+                name="cbmrole_until_after_since",
+            ),
+            models.UniqueConstraint(
+                fields=["cbm", "country", "role", "since"],
+                condition=Q(country__isnull=False),
+                name="cbmrole_unique_country_start",
+            ),
+            models.UniqueConstraint(
+                fields=["cbm", "organization", "role", "since"],
+                condition=Q(organization__isnull=False),
+                name="cbmrole_unique_organization_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party} – {self.get_role_display()} of {self.cbm.code}"
+
+    @property
+    def party(self):
+        return self.country or self.organization

@@ -1,0 +1,70 @@
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class ObligationKind(models.TextChoices):
+    PRIORITISATION = "prioritisation", _("prioritisation RTG")
+    REVIEW = "review", _("review RTG")
+
+
+class ObligationStatus(models.TextChoices):
+    MET = "met", _("met")
+    LATE = "late", _("late")
+    SCHEDULED = "scheduled", _("scheduled")
+    OPEN = "open", _("open")
+    AT_RISK = "at_risk", _("at risk")
+    MISSED = "missed", _("missed")
+    INFEASIBLE = "infeasible", _("infeasible")
+    NO_LEAD = "no_lead", _("no lead")
+    NOT_IN_FORCE = "not_in_force", _("not in force")
+
+
+class Obligation(models.Model):
+    """One of the two RTGs Article 25 requires of a CBM in a conference cycle, as last evaluated.
+
+    Computed by cbms.compliance and stored by cbms.services; never edited by hand, so it carries
+    no history of its own (its inputs do).
+    """
+
+    cbm = models.ForeignKey("cbms.CBM", on_delete=models.CASCADE, related_name="obligations")
+    conference = models.ForeignKey(
+        "conferences.MinisterialConference",
+        on_delete=models.CASCADE,
+        related_name="obligations",
+        help_text=_("The conference that opens the cycle."),
+    )
+    kind = models.CharField(_("kind"), max_length=14, choices=ObligationKind.choices)
+    window_start = models.DateField(_("window start"))
+    deadline = models.DateField(_("deadline"))
+    estimated = models.BooleanField(_("estimated"), default=False)
+    status = models.CharField(_("status"), max_length=12, choices=ObligationStatus.choices)
+    met_by = models.ForeignKey(
+        "conferences.Meeting",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="obligations_met",
+    )
+    evaluated_on = models.DateField(_("evaluated on"))
+
+    class Meta:
+        ordering = ["cbm", "conference__number", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cbm", "conference", "kind"], name="obligation_unique_per_cycle"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=ObligationKind.values), name="obligation_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ObligationStatus.values), name="obligation_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["met", "late"]) | Q(met_by__isnull=True),
+                name="obligation_met_by_only_when_met_or_late",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cbm.code} {self.get_kind_display()} after MC {self.conference.number}"

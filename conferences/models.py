@@ -1,0 +1,198 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class ConferenceStatus(models.TextChoices):
+    HELD = "held", _("held")
+    PLANNED = "planned", _("planned")
+
+
+class MinisterialConferenceQuerySet(models.QuerySet):
+    def held(self):
+        return self.filter(status=ConferenceStatus.HELD)
+
+
+class MinisterialConference(models.Model):
+    number = models.PositiveSmallIntegerField(_("number"), unique=True)
+    date = models.DateField(_("date"), null=True, blank=True, unique=True)
+    year = models.PositiveSmallIntegerField(_("year"))
+    city = models.CharField(_("city"), max_length=100)
+    host = models.ForeignKey(
+        "members.Country", on_delete=models.PROTECT, related_name="hosted_conferences"
+    )
+    status = models.CharField(_("status"), max_length=8, choices=ConferenceStatus.choices)
+
+    history = HistoricalRecords()
+    objects = MinisterialConferenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.CheckConstraint(condition=Q(number__gte=1), name="conference_number_positive"),
+            models.CheckConstraint(
+                condition=Q(status__in=ConferenceStatus.values), name="conference_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ConferenceStatus.HELD) | Q(date__isnull=False),
+                name="conference_held_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(year__gte=2011) & Q(year__lte=2100), name="conference_year_plausible"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ordinal} Ministerial Conference ({self.city} {self.year})"
+
+    @property
+    def ordinal(self) -> str:
+        suffix = (
+            "th"
+            if 10 <= self.number % 100 <= 20
+            else {1: "st", 2: "nd", 3: "rd"}.get(self.number % 10, "th")
+        )
+        return f"{self.number}{suffix}"
+
+    def clean(self):
+        errors = {}
+        if self.date and self.date.year != self.year:
+            errors["year"] = _("The year must be the year of the date.")
+        if self.status == ConferenceStatus.HELD and not self.date:
+            errors["date"] = _("A held conference needs its date.")
+        if self.status == ConferenceStatus.HELD and self.date and self.date > timezone.localdate():
+            errors["date"] = _("A held conference cannot be dated after today.")
+        if self.date:
+            siblings = MinisterialConference.objects.exclude(pk=self.pk).exclude(date=None)
+            earlier_dated_later = siblings.filter(number__lt=self.number, date__gte=self.date)
+            later_dated_earlier = siblings.filter(number__gt=self.number, date__lte=self.date)
+            if earlier_dated_later.exists() or later_dated_earlier.exists():
+                errors["date"] = _("Conferences must be dated in the order of their numbers.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Declaration(models.Model):
+    conference = models.OneToOneField(
+        MinisterialConference, on_delete=models.CASCADE, related_name="declaration"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.TextField(_("summary"), blank=True)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["conference__number"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Article(models.Model):
+    """An article of a declaration; the one marked as the RTG rule drives compliance."""
+
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="articles")
+    number = models.PositiveSmallIntegerField(_("number"))
+    text = models.TextField(_("text"))
+    is_rtg_rule = models.BooleanField(
+        _("is the RTG rule"),
+        default=False,
+        help_text=_("The article that obliges lead countries to convene RTGs (at most one)."),
+    )
+    effective_from = models.DateField(
+        _("in force from"),
+        null=True,
+        blank=True,
+        help_text=_("Cycles starting before this date carry no obligations."),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["declaration__conference__number", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["declaration", "number"], name="article_unique_number"),
+            models.UniqueConstraint(
+                fields=["is_rtg_rule"], condition=Q(is_rtg_rule=True), name="article_one_rtg_rule"
+            ),
+            models.CheckConstraint(
+                condition=~Q(is_rtg_rule=True) | Q(effective_from__isnull=False),
+                name="article_rtg_rule_has_effective_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Article {self.number} of the {self.declaration}"
+
+
+class MeetingKind(models.TextChoices):
+    RTG = "rtg", _("Regional Technical Group meeting")
+    SOM = "som", _("Senior Officials Meeting")
+    AM = "am", _("Ambassadorial Meeting")
+
+
+class MeetingStatus(models.TextChoices):
+    PLANNED = "planned", _("planned")
+    HELD = "held", _("held")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class MeetingQuerySet(models.QuerySet):
+    def rtgs(self):
+        return self.filter(kind=MeetingKind.RTG)
+
+
+class Meeting(models.Model):
+    kind = models.CharField(_("kind"), max_length=3, choices=MeetingKind.choices)
+    cbm = models.ForeignKey(
+        "cbms.CBM",
+        verbose_name=_("CBM"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="meetings",
+        help_text=_("Required for an RTG, empty for other meetings."),
+    )
+    date = models.DateField(_("date"))
+    status = models.CharField(_("status"), max_length=9, choices=MeetingStatus.choices)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    host = models.ForeignKey(
+        "members.Country",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="hosted_meetings",
+    )
+    notes = models.TextField(_("notes"), blank=True)
+
+    history = HistoricalRecords()
+    objects = MeetingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "id"]
+        indexes = [models.Index(fields=["cbm", "date"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=MeetingKind.values), name="meeting_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=MeetingStatus.values), name="meeting_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind=MeetingKind.RTG) & Q(cbm__isnull=False))
+                | (~Q(kind=MeetingKind.RTG) & Q(cbm__isnull=True)),
+                name="meeting_cbm_iff_rtg",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        subject = f" on {self.cbm}" if self.cbm_id else ""
+        return f"{self.get_kind_display()}{subject}, {self.date:%d %b %Y}"
+
+    def clean(self):
+        if self.status == MeetingStatus.HELD and self.date and self.date > timezone.localdate():
+            raise ValidationError({"date": _("A held meeting cannot be dated after today.")})

@@ -1,0 +1,124 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Country(models.Model):
+    code = models.CharField(
+        _("ISO 3166-1 alpha-3 code"),
+        max_length=3,
+        unique=True,
+        help_text=_("Three upper-case letters, e.g. AFG."),
+    )
+    name = models.CharField(_("name"), max_length=100, unique=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = _("countries")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(code__regex=r"^[A-Z]{3}$"), name="country_code_alpha3"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ParticipationKind(models.TextChoices):
+    PARTICIPATING = "participating", _("participating country")
+    SUPPORTING = "supporting", _("supporting country")
+
+
+class ParticipationQuerySet(models.QuerySet):
+    def current_on(self, day):
+        return self.filter(Q(since__isnull=True) | Q(since__lte=day)).filter(
+            Q(until__isnull=True) | Q(until__gte=day)
+        )
+
+
+class Participation(models.Model):
+    """A period during which a country took part in the process, in one capacity, per a source.
+
+    Periods rather than a flag, because the sources disagree on when (e.g. the 2016 study lists
+    fourteen participating countries, without Uzbekistan).
+    """
+
+    country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="participations")
+    kind = models.CharField(_("participation"), max_length=16, choices=ParticipationKind.choices)
+    since = models.DateField(_("since"), null=True, blank=True, help_text=_("Empty if unknown."))
+    until = models.DateField(_("until"), null=True, blank=True, help_text=_("Empty if ongoing."))
+    source = models.CharField(_("source"), max_length=300)
+    note = models.TextField(_("note"), blank=True)
+
+    history = HistoricalRecords()
+    objects = ParticipationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["country__name", "since"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(until__isnull=True) | Q(since__isnull=True) | Q(until__gte=F("since")),
+                name="participation_until_after_since",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=ParticipationKind.values), name="participation_kind_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["country", "kind", "since"], name="participation_unique_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country} ({self.get_kind_display()})"
+
+
+class Role(models.TextChoices):
+    SECRETARIAT = "secretariat", _("secretariat staff")
+    FOCAL_POINT = "focal_point", _("lead-country focal point")
+    ANALYST = "analyst", _("analyst")
+
+
+class PortalUserManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        # A superuser is secretariat staff: the role drives every permission in the portal.
+        extra_fields.setdefault("role", Role.SECRETARIAT)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.ANALYST)
+    country = models.ForeignKey(
+        Country,
+        verbose_name=_("country"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="focal_points",
+        help_text=_("The country a focal point represents; empty for other roles."),
+    )
+
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+    objects = PortalUserManager()
+
+    class Meta(AbstractUser.Meta):
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="user_role_valid"),
+            models.CheckConstraint(
+                condition=(Q(role=Role.FOCAL_POINT) & Q(country__isnull=False))
+                | (~Q(role=Role.FOCAL_POINT) & Q(country__isnull=True)),
+                name="user_country_iff_focal_point",
+            ),
+        ]
+
+    @property
+    def is_secretariat(self) -> bool:
+        return self.is_active and self.role == Role.SECRETARIAT
+
+    @property
+    def is_focal_point(self) -> bool:
+        return self.is_active and self.role == Role.FOCAL_POINT
