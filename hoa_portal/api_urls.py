@@ -1,0 +1,7 @@
+"""Every /api/v1/ route, so the API's surface reads in one place."""
+
+from rest_framework.routers import DefaultRouter
+
+router = DefaultRouter()
+
+urlpatterns = router.urls
