@@ -39,6 +39,7 @@ class MinisterialConference(models.Model):
             models.CheckConstraint(
                 condition=~Q(status=ConferenceStatus.HELD) | Q(date__isnull=False),
                 name="conference_held_has_date",
+                violation_error_message=_("A held conference needs its date."),
             ),
             models.CheckConstraint(
                 condition=Q(year__gte=2011) & Q(year__lte=2100), name="conference_year_plausible"
@@ -117,11 +118,15 @@ class Article(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["declaration", "number"], name="article_unique_number"),
             models.UniqueConstraint(
-                fields=["is_rtg_rule"], condition=Q(is_rtg_rule=True), name="article_one_rtg_rule"
+                fields=["is_rtg_rule"],
+                condition=Q(is_rtg_rule=True),
+                name="article_one_rtg_rule",
+                violation_error_message=_("Another article is already marked as the RTG rule."),
             ),
             models.CheckConstraint(
                 condition=~Q(is_rtg_rule=True) | Q(effective_from__isnull=False),
                 name="article_rtg_rule_has_effective_date",
+                violation_error_message=_("The RTG rule needs the date it is in force from."),
             ),
         ]
 
@@ -186,6 +191,9 @@ class Meeting(models.Model):
                 condition=(Q(kind=MeetingKind.RTG) & Q(cbm__isnull=False))
                 | (~Q(kind=MeetingKind.RTG) & Q(cbm__isnull=True)),
                 name="meeting_cbm_iff_rtg",
+                violation_error_message=_(
+                    "An RTG belongs to a CBM; other meetings belong to none."
+                ),
             ),
         ]
 
@@ -194,5 +202,12 @@ class Meeting(models.Model):
         return f"{self.get_kind_display()}{subject}, {self.date:%d %b %Y}"
 
     def clean(self):
+        errors = {}
+        if self.kind == MeetingKind.RTG and not self.cbm_id:
+            errors["cbm"] = _("An RTG belongs to a CBM: choose one.")
+        if self.kind and self.kind != MeetingKind.RTG and self.cbm_id:
+            errors["cbm"] = _("Only an RTG belongs to a CBM: leave it empty.")
         if self.status == MeetingStatus.HELD and self.date and self.date > timezone.localdate():
-            raise ValidationError({"date": _("A held meeting cannot be dated after today.")})
+            errors["date"] = _("A held meeting cannot be dated after today.")
+        if errors:
+            raise ValidationError(errors)

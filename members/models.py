@@ -21,7 +21,9 @@ class Country(models.Model):
         verbose_name_plural = _("countries")
         constraints = [
             models.CheckConstraint(
-                condition=Q(code__regex=r"^[A-Z]{3}$"), name="country_code_alpha3"
+                condition=Q(code__regex=r"^[A-Z]{3}$"),
+                name="country_code_alpha3",
+                violation_error_message=_("The code must be three upper-case letters."),
             ),
         ]
 
@@ -64,6 +66,7 @@ class Participation(models.Model):
             models.CheckConstraint(
                 condition=Q(until__isnull=True) | Q(since__isnull=True) | Q(until__gte=F("since")),
                 name="participation_until_after_since",
+                violation_error_message=_("A participation cannot end before it starts."),
             ),
             models.CheckConstraint(
                 condition=Q(kind__in=ParticipationKind.values), name="participation_kind_valid"
@@ -112,6 +115,7 @@ class User(AbstractUser):
                 condition=(Q(role=Role.FOCAL_POINT) & Q(country__isnull=False))
                 | (~Q(role=Role.FOCAL_POINT) & Q(country__isnull=True)),
                 name="user_country_iff_focal_point",
+                violation_error_message=_("A focal point needs a country; other roles have none."),
             ),
         ]
 
@@ -122,3 +126,53 @@ class User(AbstractUser):
     @property
     def is_focal_point(self) -> bool:
         return self.is_active and self.role == Role.FOCAL_POINT
+
+
+class NotificationChannel(models.TextChoices):
+    EMAIL = "email", _("email")
+    PORTAL = "portal", _("in-portal notice")
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self):
+        return self.filter(channel=NotificationChannel.PORTAL, read_at__isnull=True)
+
+    def email_pending(self):
+        return self.filter(channel=NotificationChannel.EMAIL, sent_at__isnull=True)
+
+
+class Notification(models.Model):
+    """One notice to one person on one channel.
+
+    Delivery is at least once (Celery may run a task twice), so the event key, recipient and
+    channel are unique: a second run inserts nothing and sends nothing.
+    """
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    channel = models.CharField(_("channel"), max_length=8, choices=NotificationChannel.choices)
+    event_key = models.CharField(
+        _("event"), max_length=100, help_text=_("What happened, e.g. obligation:12:missed.")
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("body"))
+    link = models.CharField(_("link"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event_key", "recipient", "channel"], name="notification_once_per_event"
+            ),
+            models.CheckConstraint(
+                condition=Q(channel__in=NotificationChannel.values),
+                name="notification_channel_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.recipient} ({self.channel})"

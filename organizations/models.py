@@ -31,7 +31,11 @@ class Organization(models.Model):
             models.CheckConstraint(
                 condition=Q(kind__in=OrganizationKind.values), name="organization_kind_valid"
             ),
-            models.CheckConstraint(condition=~Q(acronym=""), name="organization_acronym_not_empty"),
+            models.CheckConstraint(
+                condition=~Q(acronym=""),
+                name="organization_acronym_not_empty",
+                violation_error_message=_("An organization needs an acronym."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -72,6 +76,7 @@ class Membership(models.Model):
             models.CheckConstraint(
                 condition=Q(until__isnull=True) | Q(since__isnull=True) | Q(until__gte=F("since")),
                 name="membership_until_after_since",
+                violation_error_message=_("A membership cannot end before it starts."),
             ),
         ]
 

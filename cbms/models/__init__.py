@@ -1,5 +1,5 @@
 from .cbm import CBM, CBMName, CBMRole, RoleKind
-from .obligations import Obligation, ObligationKind, ObligationStatus
+from .obligations import ComplianceOutbox, Obligation, ObligationKind, ObligationStatus
 from .plans import Activity, ImplementationPlanVersion, PlanStatus, PriorityArea
 
 __all__ = [
@@ -7,6 +7,7 @@ __all__ = [
     "CBMName",
     "CBMRole",
     "RoleKind",
+    "ComplianceOutbox",
     "Obligation",
     "ObligationKind",
     "ObligationStatus",

@@ -51,7 +51,11 @@ class CBM(models.Model):
         verbose_name = _("CBM")
         verbose_name_plural = _("CBMs")
         constraints = [
-            models.CheckConstraint(condition=~Q(code=""), name="cbm_code_not_empty"),
+            models.CheckConstraint(
+                condition=~Q(code=""),
+                name="cbm_code_not_empty",
+                violation_error_message=_("A CBM needs a code."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -83,6 +87,7 @@ class CBMName(models.Model):
             models.CheckConstraint(
                 condition=Q(until__isnull=True) | Q(until__gt=F("since")),
                 name="cbmname_until_after_since",
+                violation_error_message=_("A name must be carried for at least a day."),
             ),
         ]
 
@@ -140,14 +145,17 @@ class CBMRole(models.Model):
                 condition=(Q(country__isnull=False) & Q(organization__isnull=True))
                 | (Q(country__isnull=True) & Q(organization__isnull=False)),
                 name="cbmrole_country_xor_organization",
+                violation_error_message=_("A role is held by a country or an organization."),
             ),
             models.CheckConstraint(
                 condition=~Q(role=RoleKind.LEAD) | Q(country__isnull=False),
                 name="cbmrole_lead_is_country",
+                violation_error_message=_("Only a country can lead a CBM."),
             ),
             models.CheckConstraint(
                 condition=Q(until__isnull=True) | Q(until__gte=F("since")),
                 name="cbmrole_until_after_since",
+                violation_error_message=_("A role cannot end before it starts."),
             ),
             models.UniqueConstraint(
                 fields=["cbm", "country", "role", "since"],

@@ -68,3 +68,23 @@ class Obligation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cbm.code} {self.get_kind_display()} after MC {self.conference.number}"
+
+
+class ComplianceOutbox(models.Model):
+    """A CBM whose obligations must be re-evaluated.
+
+    Written in the same transaction as the edit that made them stale; the queued task is only a
+    nudge. If the broker is down, the daily sweep finds these rows and catches up.
+    """
+
+    # Not a foreign key: a CBM being deleted may still ask (through its cascading roles), and the
+    # drain simply skips ids that no longer exist.
+    cbm_pk = models.BigIntegerField(db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("compliance outbox entry")
+        verbose_name_plural = _("compliance outbox")
+
+    def __str__(self) -> str:
+        return f"Re-evaluate CBM {self.cbm_pk} (since {self.created_at:%Y-%m-%d %H:%M})"

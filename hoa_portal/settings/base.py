@@ -105,6 +105,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "hoa_portal.api.pagination.PortalPagination",
+    "PAGE_SIZE": 50,
     "DATE_FORMAT": "%Y-%m-%d",
 }
 SPECTACULAR_SETTINGS = {
