@@ -20,7 +20,9 @@ class MinisterialConference(models.Model):
     number = models.PositiveSmallIntegerField(_("number"), unique=True)
     date = models.DateField(_("date"), null=True, blank=True, unique=True)
     year = models.PositiveSmallIntegerField(_("year"))
-    city = models.CharField(_("city"), max_length=100)
+    city = models.CharField(
+        _("city"), max_length=100, blank=True, help_text=_("Empty while not yet announced.")
+    )
     host = models.ForeignKey(
         "members.Country", on_delete=models.PROTECT, related_name="hosted_conferences"
     )
@@ -47,7 +49,7 @@ class MinisterialConference(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.ordinal} Ministerial Conference ({self.city} {self.year})"
+        return f"{self.ordinal} Ministerial Conference ({self.city or self.host} {self.year})"
 
     @property
     def ordinal(self) -> str:

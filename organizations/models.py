@@ -49,7 +49,7 @@ class MembershipStatus(models.TextChoices):
 
 
 class Membership(models.Model):
-    """A country's standing in an organization or mechanism, e.g. Afghanistan observer at the SCO."""
+    """A country's standing in an organization or mechanism, e.g. Afghanistan at the SCO."""
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="memberships"
