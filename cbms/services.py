@@ -5,6 +5,7 @@ rows and stores what it returns, in a number of queries that does not grow with 
 """
 
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -230,23 +231,29 @@ def compliance_recompute_request(*, cbm_ids: Iterable[int]) -> None:
     if not rows:
         return
     ComplianceOutbox.objects.bulk_create(rows)
-    connection = transaction.get_connection()
-    # One nudge per commit however many records the transaction touched: a publish to a broker
-    # that is down costs up to a few seconds, which the request must not pay more than once.
-    if not any(callback is _enqueue_drain for _, callback, _ in connection.run_on_commit):
-        transaction.on_commit(_enqueue_drain, robust=True)
+    transaction.on_commit(_enqueue_drain, robust=True)
 
 
 def all_cbm_ids() -> list[int]:
     return list(CBM.objects.values_list("pk", flat=True))
 
 
+# After a failed publish, stop trying for a while: a request that saved several records must not
+# wait for the unreachable broker once per record. The outbox keeps the work meanwhile.
+BROKER_BACKOFF_SECONDS = 30.0
+_broker_down_until = 0.0
+
+
 def _enqueue_drain() -> None:
+    global _broker_down_until
     from .tasks import compliance_outbox_drain
 
+    if time.monotonic() < _broker_down_until:
+        return
     try:
         compliance_outbox_drain.delay()
     except Exception:  # the broker is unreachable: the outbox keeps the work for the sweep
+        _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
         logger.warning("Could not queue the compliance re-evaluation", exc_info=True)
 
 
