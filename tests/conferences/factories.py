@@ -20,7 +20,10 @@ class ConferenceFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("number",)
 
     number = factory.Sequence(lambda n: n + 1)
-    date = factory.LazyAttribute(lambda c: dt.date(2010 + c.number, 11, 2))
+    # Distinct days that stay within the plausible years however long the test session runs.
+    date = factory.LazyAttribute(
+        lambda c: dt.date(2011, 11, 2) + dt.timedelta(days=37 * (c.number % 800))
+    )
     year = factory.LazyAttribute(lambda c: c.date.year if c.date else 2030)
     city = factory.Sequence(lambda n: f"City {n}")
     host = factory.SubFactory(CountryFactory)
