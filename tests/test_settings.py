@@ -96,3 +96,9 @@ def test_ci_runs_the_suite_on_postgresql():
     if not os.environ.get("CI"):
         pytest.skip("Only CI is bound to PostgreSQL; locally the suite may fall back to SQLite.")
     assert connection.vendor == "postgresql"
+
+
+def test_an_empty_broker_url_means_no_broker():
+    loaded = load_settings("hoa_portal.settings.base", DEBUG="true", CELERY_BROKER_URL="")
+    assert loaded["broker"] is None
+    assert loaded["eager"] is True

@@ -118,7 +118,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Celery ----------------------------------------------------------------------------------
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=None)
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="") or None
 # Without a broker (make run, tests) tasks run in-process; with one they go to the worker.
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
 CELERY_TASK_EAGER_PROPAGATES = True
