@@ -5,6 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from members.permissions import is_focal_point, is_secretariat
+
 
 class ConferenceStatus(models.TextChoices):
     HELD = "held", _("held")
@@ -151,6 +153,22 @@ class MeetingStatus(models.TextChoices):
 class MeetingQuerySet(models.QuerySet):
     def rtgs(self):
         return self.filter(kind=MeetingKind.RTG)
+
+    def visible_to(self, user):
+        """The secretariat sees every meeting; a focal point the held meetings that are not RTGs
+        and every RTG of a CBM its country leads today; everyone else the meetings held."""
+        if is_secretariat(user):
+            return self
+        if is_focal_point(user):
+            today = timezone.localdate()
+            led = Q(
+                cbm__roles__role="lead",
+                cbm__roles__country_id=user.country_id,
+                cbm__roles__since__lte=today,
+            ) & (Q(cbm__roles__until__isnull=True) | Q(cbm__roles__until__gte=today))
+            held_other = Q(status=MeetingStatus.HELD) & ~Q(kind=MeetingKind.RTG)
+            return self.filter(pk__in=self.filter(led | held_other).values("pk"))
+        return self.filter(status=MeetingStatus.HELD)
 
 
 class Meeting(models.Model):

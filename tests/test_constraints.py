@@ -129,7 +129,7 @@ VIOLATIONS = [
     ),
     Violation("RTG without a CBM", RtgFactory, lambda m: {"cbm": None}),
     Violation("SOM with a CBM", MeetingFactory, lambda m: {"cbm": CBMFactory()}),
-    Violation("meeting kind unknown", MeetingFactory, lambda m: {"kind": "gala"}),
+    Violation("meeting kind unknown", MeetingFactory, lambda m: {"kind": "agm"}),
     Violation("meeting status unknown", MeetingFactory, lambda m: {"status": "postponed"}),
     Violation("CBM code empty", CBMFactory, lambda c: {"code": ""}),
     Violation("CBM code taken", CBMFactory, lambda c: {"code": CBMFactory().code}),

@@ -27,3 +27,9 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TEST_BROKER_URL = env("CELERY_TEST_BROKER_URL", default=None)
 CELERY_BROKER_URL = None
 CELERY_TASK_ALWAYS_EAGER = True
+
+# The login throttle is tested on its own; the suite signs in far more often than a person.
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,  # noqa: F405
+    "DEFAULT_THROTTLE_RATES": {"login": "10000/minute"},
+}

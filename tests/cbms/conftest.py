@@ -1,0 +1,239 @@
+"""Fixtures for the compliance tests that need committed rows, a broker or a real worker."""
+
+import datetime as dt
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from unittest import mock
+
+import pytest
+from celery import signals
+from django.conf import settings
+from kombu import pools
+
+from cbms import services
+from cbms.models import CBM, ComplianceOutbox, Obligation
+from conferences.models import Meeting, MeetingStatus, MinisterialConference
+from hoa_portal.celery import app as celery_app
+from members.models import Country, User
+from tests.cbms.factories import CBMFactory, LeadRoleFactory
+from tests.conferences.factories import ConferenceFactory, RtgFactory, RtgRuleFactory
+from tests.members.factories import CountryFactory, FocalPointFactory, SecretariatFactory
+
+# One held conference opens the only cycle, 2015-01-01 to an estimated 2016-01-01: the
+# prioritisation RTG is due by 2015-03-01 and the review RTG by 2015-09-01 (estimated).
+CONFERENCE_DATE = dt.date(2015, 1, 1)
+REVIEW_DEADLINE = dt.date(2015, 9, 1)
+# Two months before the review deadline, so the review is stored `open`, not yet at risk.
+BEFORE_THE_DEADLINE = REVIEW_DEADLINE - dt.timedelta(days=62)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    cbm: CBM
+    lead_country: Country
+    focal_point: User
+    desk_officer: User
+    conference: MinisterialConference
+    prioritisation_rtg: Meeting
+
+    @property
+    def recipients(self) -> set[str]:
+        return {self.focal_point.email, self.desk_officer.email}
+
+    def obligation(self, kind: str) -> Obligation:
+        return Obligation.objects.get(cbm=self.cbm, conference=self.conference, kind=kind)
+
+
+def _no_nudge() -> None:
+    """Stands in for the on-commit enqueue while a scenario is built."""
+
+
+@pytest.fixture
+def broker_backoff_reset(monkeypatch) -> None:
+    """Forget a failed publish of an earlier test: the enqueue backs off process-wide after one."""
+    monkeypatch.setattr(services, "_broker_down_until", 0.0, raising=False)
+
+
+@pytest.fixture
+def compliance_scenario(db, broker_backoff_reset) -> Callable[..., Scenario]:
+    """Build a CBM led by one country whose obligations were last evaluated on `stored_on`.
+
+    The lead country's focal point and the secretariat desk officer of the CBM both have an email
+    address, so a status change notifies two people on two channels. The prioritisation RTG was
+    held in its window (met); the review RTG never was, so it is `open` when stored on the default
+    day and `missed` when a sweep runs today. The outbox is left empty and, while the rows are
+    written, the saves nudge no worker: the test decides what runs and when.
+    """
+
+    def build(*, stored_on: dt.date | None = BEFORE_THE_DEADLINE) -> Scenario:
+        with mock.patch.object(services, "_enqueue_drain", _no_nudge):
+            lead_country = CountryFactory()
+            focal_point = FocalPointFactory(country=lead_country)
+            desk_officer = SecretariatFactory()
+            conference = ConferenceFactory(number=1, date=CONFERENCE_DATE, host=lead_country)
+            RtgRuleFactory(declaration__conference=conference)
+            cbm = CBMFactory(desk_officer=desk_officer)
+            LeadRoleFactory(cbm=cbm, country=lead_country)
+            prioritisation_rtg = RtgFactory(
+                cbm=cbm, date=dt.date(2015, 2, 1), status=MeetingStatus.HELD
+            )
+            services.obligations_recompute(on=stored_on)
+            ComplianceOutbox.objects.all().delete()
+        return Scenario(
+            cbm=cbm,
+            lead_country=lead_country,
+            focal_point=focal_point,
+            desk_officer=desk_officer,
+            conference=conference,
+            prioritisation_rtg=prioritisation_rtg,
+        )
+
+    return build
+
+
+# --- A real broker ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def celery_broker_url() -> str:
+    url = getattr(settings, "CELERY_TEST_BROKER_URL", None)
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("CI runs the worker tests on Redis: set CELERY_TEST_BROKER_URL.")
+        pytest.skip("no broker: set CELERY_TEST_BROKER_URL")
+    return url
+
+
+def _reset_producer_pools() -> None:
+    """Drop the app's cached connections so the next publish uses the current broker settings.
+
+    kombu keeps its pools in a registry keyed by broker URL and options: close and forget them
+    all, or the next test on the same broker would be handed a closed pool.
+    """
+    pools.reset()
+    celery_app._pool = None
+    amqp = celery_app.__dict__.get("amqp")
+    if amqp is not None:
+        amqp._producer_pool = None
+
+
+@contextmanager
+def celery_on_broker(broker_url: str, *, keyprefix: str = "") -> Iterator[None]:
+    """Publish to (and run workers on) `broker_url` instead of running tasks eagerly.
+
+    The app reads its configuration from Django settings under the CELERY_ namespace, and a
+    namespaced key wins over a plain one, so the overrides use the namespaced keys. A key prefix
+    gives a test its own queues, unacked set and bindings inside a shared Redis database.
+    """
+    conf = celery_app.conf
+    options = dict(conf.broker_transport_options or {})
+    if keyprefix:
+        options["global_keyprefix"] = keyprefix
+    overrides = {
+        "CELERY_BROKER_URL": broker_url,
+        "CELERY_TASK_ALWAYS_EAGER": False,
+        "CELERY_BROKER_TRANSPORT_OPTIONS": options,
+        # The worker must not strip pytest's log capture from the root logger.
+        "CELERY_WORKER_HIJACK_ROOT_LOGGER": False,
+    }
+    saved = {key: conf.changes[key] for key in overrides if key in conf.changes}
+    _reset_producer_pools()
+    conf.changes.update(overrides)
+    try:
+        yield
+    finally:
+        for key in overrides:
+            if key in saved:
+                conf.changes[key] = saved[key]
+            else:
+                conf.changes.pop(key, None)
+        _reset_producer_pools()
+
+
+class FinishedTasks:
+    """Records each task a worker finishes, so a test waits for a task rather than sleeping."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Condition()
+        self.runs: list[tuple[str, str, str]] = []  # (task name, task id, state)
+
+    def __call__(self, sender=None, task_id=None, state=None, **kwargs) -> None:
+        with self._lock:
+            self.runs.append((sender.name, task_id, state))
+            self._lock.notify_all()
+
+    def wait_for(self, task_id: str, timeout: float = 20) -> str:
+        """The final state of the task with this id, once the worker has run it."""
+        return self._wait(lambda runs: next((s for _, i, s in runs if i == task_id), None), timeout)
+
+    def wait_for_count(self, name: str, count: int, timeout: float = 20) -> None:
+        self._wait(lambda runs: sum(n == name for n, _, _ in runs) >= count or None, timeout)
+
+    def _wait(self, found, timeout: float):
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while (result := found(self.runs)) is None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"no worker finished the task in {timeout}s: {self.runs}")
+                self._lock.wait(remaining)
+        return result
+
+
+@pytest.fixture
+def finished_tasks() -> Iterator[FinishedTasks]:
+    recorder = FinishedTasks()
+    signals.task_postrun.connect(recorder, weak=False)
+    try:
+        yield recorder
+    finally:
+        signals.task_postrun.disconnect(recorder)
+
+
+@pytest.fixture
+def celery_worker_on_redis(celery_broker_url) -> Callable:
+    """A context manager: a real worker in a thread of this process, on Redis, tasks not eager.
+
+    The worker thread opens its own database connection, so the tests must commit what it reads
+    (`django_db(transaction=True)`); it shares this process's locmem `mail.outbox`.
+    """
+    from celery.contrib.testing.worker import start_worker
+
+    import cbms.tasks  # noqa: F401  (register the tasks before the worker lists them)
+
+    @contextmanager
+    def running() -> Iterator[None]:
+        prefix = f"test-{os.getpid()}-{time.monotonic_ns()}:"
+        try:
+            with (
+                celery_on_broker(celery_broker_url, keyprefix=prefix),
+                start_worker(
+                    celery_app,
+                    pool="solo",
+                    perform_ping_check=False,
+                    shutdown_timeout=30,
+                    loglevel="WARNING",
+                ),
+            ):
+                yield
+        finally:
+            # The test's keys live under their own prefix: leave nothing in the shared database.
+            redis_keys_delete(celery_broker_url, f"{prefix}*")
+
+    return running
+
+
+def redis_keys_delete(broker_url: str, pattern: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(broker_url)
+    try:
+        keys = list(client.scan_iter(match=pattern))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
