@@ -50,6 +50,26 @@ class ActivityInline(admin.TabularInline):
     extra = 0
 
 
+class ObligationInline(admin.TabularInline):
+    """The Article 25 obligations of each cycle, as the last evaluation stored them."""
+
+    model = Obligation
+    fields = ("conference", "kind", "window_start", "deadline", "estimated", "status", "met_by")
+    readonly_fields = fields
+    ordering = ("conference__number", "kind")
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("conference", "met_by__cbm")
+
+
 @admin.register(CBM)
 class CBMAdmin(SimpleHistoryAdmin):
     list_display = ("code", "name", "approved_on", "approved_at", "desk_officer")
@@ -57,7 +77,7 @@ class CBMAdmin(SimpleHistoryAdmin):
     ordering = ("approved_on", "code")
     autocomplete_fields = ("approved_at",)
     list_select_related = ("approved_at", "desk_officer")
-    inlines = [CBMRoleInline, CBMNameInline, ImplementationPlanVersionInline]
+    inlines = [CBMRoleInline, CBMNameInline, ImplementationPlanVersionInline, ObligationInline]
     history_list_display = ["code", "name"]
 
 

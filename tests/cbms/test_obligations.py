@@ -176,3 +176,18 @@ def test_an_obligation_first_stored_as_missed_notifies_no_one(led_cbm):
     obligations_recompute(on=EVALUATED)
     assert Obligation.objects.filter(cbm=cbm, status="missed").count() == 6
     assert not Notification.objects.exists()
+
+
+def test_the_secretariat_sees_a_cbms_obligations_on_its_page(led_cbm, client):
+    cbm, _ = led_cbm
+    RtgFactory(cbm=cbm, date=dt.date(2014, 12, 31))
+    obligations_recompute(on=EVALUATED)
+    client.force_login(cbm.desk_officer)
+    cbm.desk_officer.is_staff = cbm.desk_officer.is_superuser = True
+    cbm.desk_officer.save()
+
+    page = client.get(f"/admin/cbms/cbm/{cbm.pk}/change/").content.decode()
+
+    assert page.count(">met<") == 1
+    assert page.count(">missed<") == 5
+    assert "Dec. 31, 2014" in page
