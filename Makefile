@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 RUN_ENV := DEBUG=true DATABASE_URL=sqlite:///$(CURDIR)/db.sqlite3 CELERY_BROKER_URL=
 BROKER ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test lint format worker beat migrate bench-compliance clean
+.PHONY: run test lint format worker beat migrate bench-compliance bench-api clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,8 +44,22 @@ worker: $(VENV)/.installed
 beat: $(VENV)/.installed
 	CELERY_BROKER_URL=$(BROKER) $(VENV)/bin/celery -A hoa_portal beat --loglevel=INFO
 
+# The nightly compliance sweep on a synthetic 500 CBMs x 40 conferences, against the configured
+# database (PostgreSQL hoa_portal_bench by default, created and migrated if missing).
 bench-compliance: $(VENV)/.installed
-	$(PY) -m benchmarks.compliance
+	env -u CELERY_BROKER_URL DJANGO_SETTINGS_MODULE=hoa_portal.settings.base DEBUG=true \
+		DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/hoa_portal_bench} \
+		$(PY) -m benchmarks.compliance
+
+# The API's list endpoints against a plain Django view, under gunicorn on 127.0.0.1 (PostgreSQL).
+# Installs wrk from Debian when missing and allowed; otherwise a Python load generator is used.
+bench-api: $(VENV)/.installed
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		{ apt-get install -y -qq wrk >/dev/null 2>&1 || \
+		  { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq wrk >/dev/null 2>&1; }; }; } || \
+		echo "wrk is not available: using the Python load generator"
+	DATABASE_URL=$${BENCH_API_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/hoa_portal_benchapi} \
+		$(PY) -m benchmarks.api $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles artifacts

@@ -4,10 +4,25 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from hoa_portal.api.viewsets import PortalViewSet
 from members.permissions import is_focal_point, is_secretariat
 
-from .filters import MeetingFilter
-from .models import Meeting
+from .filters import ConferenceFilter, MeetingFilter
+from .models import Meeting, MinisterialConference
 from .permissions import can_record_meeting
-from .serializers import MeetingSerializer
+from .serializers import ConferenceSerializer, MeetingSerializer
+
+
+class ConferenceViewSet(PortalViewSet):
+    """Ministerial Conferences by number; `?date_after=&date_before=` filter on the date."""
+
+    serializer_class = ConferenceSerializer
+    filterset_class = ConferenceFilter
+    lookup_field = "number"
+    ordering_fields = ["number", "date", "year", "city", "status"]
+    ordering = ["number"]
+
+    def get_queryset(self):
+        return MinisterialConference.objects.select_related("host", "declaration").order_by(
+            "number"
+        )
 
 
 class MeetingWriters(BasePermission):

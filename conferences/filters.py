@@ -1,8 +1,33 @@
 import django_filters
+from django import forms
 
 from members.models import Country
 
-from .models import Meeting, MeetingKind, MeetingStatus
+from .models import ConferenceStatus, Meeting, MeetingKind, MeetingStatus, MinisterialConference
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    """Whole numbers only: `?number=1.5` is a 400, not silently the first conference."""
+
+    field_class = forms.IntegerField
+
+
+class ConferenceFilter(django_filters.FilterSet):
+    """`?date_after=&date_before=` on the date; `declaration` matches part of the title."""
+
+    number = IntegerFilter()
+    date = django_filters.DateFromToRangeFilter()
+    year = IntegerFilter()
+    city = django_filters.CharFilter(lookup_expr="iexact")
+    host = django_filters.ModelChoiceFilter(queryset=Country.objects.all(), to_field_name="code")
+    status = django_filters.ChoiceFilter(choices=ConferenceStatus.choices)
+    declaration = django_filters.CharFilter(
+        field_name="declaration__title", lookup_expr="icontains"
+    )
+
+    class Meta:
+        model = MinisterialConference
+        fields = ["number", "date", "year", "city", "host", "status", "declaration"]
 
 
 class MeetingFilter(django_filters.FilterSet):

@@ -3,15 +3,22 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from cbms.api import CBMViewSet, ObligationViewSet
-from conferences.api import MeetingViewSet
+from cbms.api import CBMRoleViewSet, CBMViewSet, ObligationViewSet
+from conferences.api import ConferenceViewSet, MeetingViewSet
+from members.api import CountryViewSet, UserViewSet
+from organizations.api import OrganizationViewSet
 
 from .api.auth import TokenView
 
 router = DefaultRouter()
+router.register("countries", CountryViewSet, basename="country")
+router.register("organizations", OrganizationViewSet, basename="organization")
+router.register("conferences", ConferenceViewSet, basename="conference")
 router.register("cbms", CBMViewSet, basename="cbm")
+router.register("cbm-roles", CBMRoleViewSet, basename="cbm-role")
 router.register("meetings", MeetingViewSet, basename="meeting")
 router.register("obligations", ObligationViewSet, basename="obligation")
+router.register("users", UserViewSet, basename="user")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

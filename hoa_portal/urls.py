@@ -1,10 +1,27 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from cbms.views import ComplianceDashboard, MyCountry
+
+from .views import HomeView, RecordsIndex
+
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("", HomeView.as_view(), name="home"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(template_name="registration/login.html"),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("records/", RecordsIndex.as_view(), name="records"),
+    path("dashboard/", ComplianceDashboard.as_view(), name="dashboard"),
+    path("my-country/", MyCountry.as_view(), name="my_country"),
+    path("", include("members.urls")),
+    path("", include("organizations.urls")),
+    path("", include("conferences.urls")),
+    path("", include("cbms.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("hoa_portal.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

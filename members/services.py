@@ -1,13 +1,19 @@
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.contrib.auth import password_validation
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.mail import get_connection, send_mail
 from django.db import transaction
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext
 
-from .models import Country, Notification, NotificationChannel, Role, User
+from .models import Country, Notification, NotificationChannel, Participation, Role, User
 
 logger = logging.getLogger(__name__)
 
@@ -77,31 +83,167 @@ def notices_create(*, notices: Iterable[Notice]) -> int:
     return Notification.objects.count() - before
 
 
-def notifications_email(*, limit: int = 500) -> int:
-    """Send pending emails, each exactly once even with several workers running.
+def notifications_email() -> int:
+    """Send pending emails, each exactly once even with several workers, and crash-safe.
 
-    Each row is claimed under a row lock that other workers skip, sent, and marked sent in the
-    same transaction: a crash before the commit leaves it pending for the next run.
+    One row per transaction: claimed under a lock other workers skip, sent, marked sent and
+    committed. A worker killed mid-send leaves only that one row pending, to be sent again.
     """
     sent = 0
-    while True:
-        with transaction.atomic():
-            batch = list(
-                Notification.objects.email_pending()
-                .select_for_update(skip_locked=True)
-                .select_related("recipient")
-                .order_by("pk")[:limit]
-            )
-            if not batch:
-                return sent
-            for notification in batch:
+    with get_connection() as smtp:
+        while True:
+            with transaction.atomic():
+                notification = (
+                    Notification.objects.email_pending()
+                    .select_for_update(skip_locked=True, of=("self",))
+                    .select_related("recipient")
+                    .order_by("pk")
+                    .first()
+                )
+                if notification is None:
+                    return sent
                 if notification.recipient.email:
                     send_mail(
                         notification.subject,
                         notification.body,
                         settings.DEFAULT_FROM_EMAIL,
                         [notification.recipient.email],
+                        connection=smtp,
                     )
                 notification.sent_at = timezone.now()
-            Notification.objects.bulk_update(batch, ["sent_at"])
-            sent += len(batch)
+                notification.save(update_fields=["sent_at"])
+                sent += 1
+
+
+# --- Countries and their participation, as the API writes them ------------------------------
+
+# The API's names for the fields of the period a country is shown with (SPEC §6).
+PERIOD_FIELDS = {"participation": "kind", "since": "since", "until": "until"}
+PERIOD_API_NAMES = {"kind": "participation", NON_FIELD_ERRORS: "non_field_errors"}
+
+
+def participation_shown_first(day: date) -> list:
+    """Order a country's periods so the one it is shown with comes first: the period current on
+    `day`, else the most recent that has started, else the next to come; the latest start wins
+    a tie. The API's annotation and the service below share it, so they never disagree."""
+    started = Q(since__isnull=True) | Q(since__lte=day)
+    ongoing = Q(until__isnull=True) | Q(until__gte=day)
+    return [
+        Case(
+            When(started & ongoing, then=Value(0)),
+            When(started, then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        ),
+        F("since").desc(nulls_last=True),
+        F("until").desc(nulls_first=True),
+        F("pk").desc(),
+    ]
+
+
+def _period_shown(country: Country) -> Participation | None:
+    return (
+        Participation.objects.select_for_update()
+        .filter(country=country)
+        .order_by(*participation_shown_first(timezone.localdate()))
+        .first()
+    )
+
+
+def _period_save(*, country: Country, actor: User, period: Mapping[str, Any]) -> None:
+    """Create the country's shown period, or change it, from `period` (API names as keys)."""
+    shown = _period_shown(country)
+    if shown is None and all(value is None for value in period.values()):
+        return  # nothing shown, nothing given: a round trip of a country without a period
+    row = shown or Participation(
+        country=country, source=f"Recorded through the API by {actor.get_username()}"
+    )
+    for api_name, value in period.items():
+        setattr(row, PERIOD_FIELDS[api_name], value)
+    errors = {}
+    if not row.kind:
+        errors["participation"] = [gettext("Give the kind of participation.")]
+    if row.since and row.until and row.until < row.since:
+        errors["until"] = [gettext("A participation cannot end before it starts.")]
+    repeated = Participation.objects.filter(country=country, kind=row.kind, since=row.since)
+    if row.since and repeated.exclude(pk=row.pk).exists():
+        errors["since"] = [gettext("The country already has a period of this kind from this day.")]
+    if errors:
+        raise ValidationError(errors)
+    try:
+        row.full_clean()
+    except ValidationError as exc:
+        raise ValidationError(
+            {PERIOD_API_NAMES.get(f, f): m for f, m in exc.message_dict.items()}
+        ) from exc
+    row.save()
+
+
+@transaction.atomic
+def country_create(
+    *, actor: User, code: str, name: str, period: Mapping[str, Any] | None = None
+) -> Country:
+    """A new country and, if `period` names one, the period it takes part in the process."""
+    country = Country(code=code, name=name)
+    country.full_clean()
+    country.save()
+    _period_save(country=country, actor=actor, period=period or {})
+    return country
+
+
+@transaction.atomic
+def country_update(
+    *, country: Country, actor: User, changes: Mapping[str, Any], period: Mapping[str, Any]
+) -> Country:
+    """Change a country's code or name and the period it is shown with, all or nothing."""
+    country = Country.objects.select_for_update().get(pk=country.pk)
+    for field, value in changes.items():
+        setattr(country, field, value)
+    country.full_clean()
+    country.save()
+    _period_save(country=country, actor=actor, period=period)
+    return country
+
+
+# --- Users ------------------------------------------------------------------------------------
+
+
+def _password_set(user: User, password: str) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+    user.set_password(password)
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: User,
+    username: str,
+    password: str,
+    role: str,
+    email: str = "",
+    country: Country | None = None,
+) -> User:
+    """A portal account; the password is checked against the validators and stored hashed."""
+    user = User(username=username, email=email, role=role, country=country)
+    user.full_clean(exclude=["password"])
+    _password_set(user, password)
+    user.save()
+    return user
+
+
+@transaction.atomic
+def user_update(*, user: User, actor: User, changes: Mapping[str, Any]) -> User:
+    """Change an account; a new password, if given, is stored hashed."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    password = changes.get("password")
+    for field, value in changes.items():
+        if field != "password":
+            setattr(user, field, value)
+    user.full_clean(exclude=["password"])
+    if password is not None:
+        _password_set(user, password)
+    user.save()
+    return user

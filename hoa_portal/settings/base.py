@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "django_htmx",
     "members",
     "organizations",
     "conferences",
@@ -41,12 +42,14 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "hoa_portal.urls"
@@ -60,8 +63,10 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "hoa_portal.views.navigation",
             ],
         },
     },
@@ -80,9 +85,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
 
 LANGUAGE_CODE = "en"
+# Every page string is translatable; a language is listed once its catalogue exists in locale/.
+# The layout follows the language's direction (Bootstrap's RTL build for Dari, Pashto...).
+LANGUAGES = [("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 # Dates in the domain are calendar dates as the secretariat in Kabul sees them.
 TIME_ZONE = "Asia/Kabul"
 USE_I18N = True
@@ -124,6 +135,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two fields are called `role`: a user's (members.Role) and a CBM role's (cbms.RoleKind).
+    "ENUM_NAME_OVERRIDES": {
+        "UserRoleEnum": "members.models.Role",
+        "CbmRoleKindEnum": "cbms.models.RoleKind",
+    },
 }
 
 REST_KNOX = {"TOKEN_TTL": timedelta(days=env.int("API_TOKEN_DAYS", default=90))}
@@ -155,7 +171,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 }
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 1,
-    "socket_timeout": 5,
+    # A broker that accepts but never answers fails a publish after one socket timeout.
+    "socket_timeout": 2,
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
     "max_retries": 2,
 }
@@ -164,6 +181,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cbms.tasks.compliance_sweep",
         # 00:30 in Kabul, after the calendar day has turned for the secretariat.
         "schedule": crontab(hour=0, minute=30),
+    },
+    # Picks up what an edit left in the outbox when its nudge could not reach the broker.
+    "compliance-outbox-drain": {
+        "task": "cbms.tasks.compliance_outbox_drain",
+        "schedule": crontab(minute="*/5"),
     },
 }
 

@@ -1,6 +1,7 @@
 """Fixtures for the compliance tests that need committed rows, a broker or a real worker."""
 
 import datetime as dt
+import logging
 import os
 import threading
 import time
@@ -208,6 +209,10 @@ def celery_worker_on_redis(celery_broker_url) -> Callable:
     @contextmanager
     def running() -> Iterator[None]:
         prefix = f"test-{os.getpid()}-{time.monotonic_ns()}:"
+        # Starting a worker sets Django up again, whose dictConfig replaces the root logger's
+        # handlers, pytest's among them: put them back afterwards.
+        root = logging.getLogger()
+        handlers, level = root.handlers[:], root.level
         try:
             with (
                 celery_on_broker(celery_broker_url, keyprefix=prefix),
@@ -223,6 +228,8 @@ def celery_worker_on_redis(celery_broker_url) -> Callable:
         finally:
             # The test's keys live under their own prefix: leave nothing in the shared database.
             redis_keys_delete(celery_broker_url, f"{prefix}*")
+            root.handlers[:] = handlers
+            root.setLevel(level)
 
     return running
 

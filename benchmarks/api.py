@@ -1,0 +1,445 @@
+"""Throughput of the API's list endpoints against a plain Django view serving the same rows.
+
+On PostgreSQL, with a synthetic 10,000 held meetings and 5,000 obligations (bulk_create: no
+signals, no history, no outbox), gunicorn serves the project (2 sync workers, 127.0.0.1 only,
+DEBUG off, benchmarks/settings.py). A load generator on loopback drives, for a fixed time each:
+
+* `GET /api/v1/meetings/?page_size=100` and `GET /api/v1/obligations/?page_size=100`, as an
+  analyst with a knox token header (obligations need a signed-in user);
+* the baseline: a plain Django view returning the same 100 rows with `.values()` as JSON
+  (benchmarks/baseline_urls.py; no DRF, no serializer, no count(), no authentication).
+
+It prints requests/s and p50/p95 latency side by side, and PASS when each API endpoint reaches at
+least half its baseline's throughput. Before timing anything it checks that both return 200 and
+the same 100 ids, and that the server runs with DEBUG off.
+
+The load generator is wrk when it is installed (`make bench-api` installs Debian's), else a small
+Python one (threads with keep-alive connections). Either runs for DURATION seconds per endpoint
+over CONNECTIONS connections and stops by itself; nothing leaves 127.0.0.1.
+
+Run it with `make bench-api` (PostgreSQL database hoa_portal_benchapi, created and migrated if
+missing) or `DATABASE_URL=... python -m benchmarks.api [--profile]`. It wipes the tables it fills,
+so it refuses a database whose name does not contain "bench". `--profile` (automatic on FAIL)
+profiles 200 in-process requests per API endpoint with pyinstrument. Exits 1 on any FAIL.
+"""
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+import benchmarks
+
+API_DATABASE_NAME = "hoa_portal_benchapi"
+if os.environ.get("DATABASE_URL") == benchmarks.BENCH_DATABASE_URL:
+    # The package defaults to the compliance benchmark's database; this one has its own. No
+    # connection is open yet, so renaming the database here is enough.
+    settings.DATABASES["default"]["NAME"] = API_DATABASE_NAME
+
+from django.core.management.color import no_style  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client, override_settings  # noqa: E402
+from knox.models import AuthToken  # noqa: E402
+
+from benchmarks.compliance import database_prepare  # noqa: E402
+from cbms.models import CBM, CBMRole, ComplianceOutbox, Obligation, RoleKind  # noqa: E402
+from conferences.models import (  # noqa: E402
+    ConferenceStatus,
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+    MinisterialConference,
+)
+from members.models import Country, Role, User  # noqa: E402
+
+MEETINGS = 10_000
+CONFERENCES = 25
+CBMS = 100  # x 25 conferences x 2 kinds = 5,000 obligations
+PAGE_SIZE = 100
+DURATION = 10  # seconds per endpoint
+WARMUP = 2  # seconds per endpoint, not counted
+CONNECTIONS = 4
+WORKERS = 2
+MIN_RATIO = 0.5
+SEED = 21
+DEADLINE_DAYS = {"prioritisation": 61, "review": 240}
+INSERT_BATCH = 2000
+HOST = "127.0.0.1"
+ROOT = Path(__file__).resolve().parent.parent
+
+ENDPOINTS = {
+    "meetings": ("/api/v1/meetings/", "/bench/baseline/meetings/"),
+    "obligations": ("/api/v1/obligations/", "/bench/baseline/obligations/"),
+}
+
+
+@dataclass(frozen=True)
+class Result:
+    requests: int
+    seconds: float
+    errors: int
+    p50_ms: float
+    p95_ms: float
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+
+# --- Data ---------------------------------------------------------------------------------------
+
+
+def data_build() -> str:
+    """Wipe the benchmark's tables, bulk-insert the synthetic history; return an analyst token."""
+    models = [Obligation, ComplianceOutbox, Meeting, CBMRole, CBM, MinisterialConference, Country]
+    tables = [model._meta.db_table for model in models]
+    tables += [AuthToken._meta.db_table, User._meta.db_table, User.history.model._meta.db_table]
+    statements = connection.ops.sql_flush(
+        no_style(), tables, reset_sequences=True, allow_cascade=True
+    )
+    connection.ops.execute_sql_flush(statements)
+
+    rng = random.Random(SEED)
+    countries = Country.objects.bulk_create(
+        Country(code=code, name=f"Benchland {code}") for code in ("BNA", "BNB", "BNC", "BND")
+    )
+    conferences = MinisterialConference.objects.bulk_create(
+        MinisterialConference(
+            number=number,
+            date=dt.date(2010 + number, 5, 1),
+            year=2010 + number,
+            city=f"City {number}",
+            host=countries[number % len(countries)],
+            status=ConferenceStatus.HELD,
+        )
+        for number in range(1, CONFERENCES + 1)
+    )
+    cbms = CBM.objects.bulk_create(
+        CBM(code=f"B{n:03d}", name=f"Benchmark CBM {n}", approved_on=conferences[0].date)
+        for n in range(1, CBMS + 1)
+    )
+    CBMRole.objects.bulk_create(
+        CBMRole(cbm=cbm, country=rng.choice(countries), role=RoleKind.LEAD, since=cbm.approved_on)
+        for cbm in cbms
+    )
+    kinds = [MeetingKind.RTG] * 8 + [MeetingKind.SOM, MeetingKind.AM]
+    meetings = Meeting.objects.bulk_create(
+        (
+            Meeting(
+                kind=(kind := rng.choice(kinds)),
+                cbm=rng.choice(cbms) if kind == MeetingKind.RTG else None,
+                date=dt.date(2011, 1, 1) + dt.timedelta(days=rng.randrange(25 * 365)),
+                status=MeetingStatus.HELD,
+                city=f"City {rng.randrange(50)}",
+                host=rng.choice(countries) if rng.random() < 0.5 else None,
+            )
+            for _ in range(MEETINGS)
+        ),
+        batch_size=INSERT_BATCH,
+    )
+    statuses = ["met", "late", "missed", "open", "at_risk", "scheduled"]
+    Obligation.objects.bulk_create(
+        (
+            Obligation(
+                cbm=cbm,
+                conference=conference,
+                kind=kind,
+                window_start=conference.date,
+                deadline=conference.date + dt.timedelta(days=DEADLINE_DAYS[kind]),
+                estimated=False,
+                status=(status := rng.choice(statuses)),
+                met_by=rng.choice(meetings) if status in ("met", "late") else None,
+                evaluated_on=dt.date(2036, 1, 1),
+            )
+            for cbm in cbms
+            for conference in conferences
+            for kind in ("prioritisation", "review")
+        ),
+        batch_size=INSERT_BATCH,
+    )
+    ComplianceOutbox.objects.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    analyst = User.objects.create_user("bench-analyst", role=Role.ANALYST)
+    _, token = AuthToken.objects.create(user=analyst)
+    return token
+
+
+# --- The server ---------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def server_environment() -> dict[str, str]:
+    database = settings.DATABASES["default"]
+    url = (
+        f"postgres://{database.get('USER') or 'postgres'}"
+        + (f":{database['PASSWORD']}" if database.get("PASSWORD") else "")
+        + f"@{database.get('HOST') or HOST}:{database.get('PORT') or 5432}/{database['NAME']}"
+    )
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DEBUG", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE")
+    }
+    return environment | {
+        "DJANGO_SETTINGS_MODULE": "benchmarks.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-api-" + os.urandom(16).hex(),
+        "ALLOWED_HOSTS": HOST,
+        "DATABASE_URL": url,
+        # As in production: each worker keeps its connection rather than opening one per request.
+        "CONN_MAX_AGE": "60",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+@contextmanager
+def gunicorn(port: int):
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "hoa_portal.wsgi:application",
+        f"--bind={HOST}:{port}",
+        f"--workers={WORKERS}",
+        "--worker-class=sync",
+        "--timeout=30",
+        "--graceful-timeout=5",
+        "--log-level=warning",
+    ]
+    server = subprocess.Popen(command, cwd=ROOT, env=server_environment())
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if server.poll() is not None:
+                sys.exit(f"gunicorn exited with {server.returncode} before serving")
+            try:
+                socket.create_connection((HOST, port), timeout=0.5).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    sys.exit("gunicorn did not listen within 30 s")
+                time.sleep(0.2)
+        yield server
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def fetch(port: int, path: str, token: str) -> tuple[int, bytes]:
+    client = http.client.HTTPConnection(HOST, port, timeout=10)
+    try:
+        client.request("GET", path, headers={"Authorization": f"Token {token}", "Host": HOST})
+        response = client.getresponse()
+        return response.status, response.read()
+    finally:
+        client.close()
+
+
+def server_check(port: int, token: str) -> None:
+    """The server runs without DEBUG, and API and baseline return the same 100 rows."""
+    status, body = fetch(port, "/bench/no-such-page/", token)
+    if status != 404 or b"URLconf" in body:
+        sys.exit(f"The server looks misconfigured (DEBUG on?): {status} {body[:200]!r}")
+    for name, (api, baseline) in ENDPOINTS.items():
+        found = {}
+        for label, path in (("api", api_url(api)), ("baseline", baseline)):
+            status, body = fetch(port, path, token)
+            if status != 200:
+                sys.exit(f"{name} {label}: {path} answered {status}: {body[:300]!r}")
+            found[label] = [row["id"] for row in json.loads(body)["results"]]
+        if len(found["api"]) != PAGE_SIZE or found["api"] != found["baseline"]:
+            sys.exit(f"{name}: API and baseline rows differ: {found}")
+
+
+def api_url(path: str) -> str:
+    return f"{path}?page_size={PAGE_SIZE}"
+
+
+# --- Load generators ----------------------------------------------------------------------------
+
+WRK_REPORT = """
+done = function(summary, latency, requests)
+  local errors = summary.errors.connect + summary.errors.read + summary.errors.write
+    + summary.errors.status + summary.errors.timeout
+  io.write(string.format("BENCH %d %d %d %d %d\\n", summary.requests, summary.duration, errors,
+    latency:percentile(50), latency:percentile(95)))
+end
+"""
+
+
+def wrk_run(port: int, path: str, token: str, seconds: int, script: Path) -> Result:
+    command = [
+        "wrk",
+        f"--threads={min(2, CONNECTIONS)}",
+        f"--connections={CONNECTIONS}",
+        f"--duration={seconds}s",
+        "--timeout=10s",
+        f"--script={script}",
+        f"--header=Authorization: Token {token}",
+        f"http://{HOST}:{port}{path}",
+    ]
+    output = subprocess.run(
+        command, capture_output=True, text=True, timeout=seconds + 30, check=True
+    ).stdout
+    line = next(line for line in output.splitlines() if line.startswith("BENCH "))
+    requests, duration_us, errors, p50_us, p95_us = map(int, line.split()[1:])
+    return Result(requests, duration_us / 1e6, errors, p50_us / 1e3, p95_us / 1e3)
+
+
+def python_run(port: int, path: str, token: str, seconds: int) -> Result:
+    """CONNECTIONS threads, each re-using one connection while the server keeps it open."""
+    deadline = time.perf_counter() + seconds
+    latencies: list[list[float]] = [[] for _ in range(CONNECTIONS)]
+    errors = [0] * CONNECTIONS
+    headers = {"Authorization": f"Token {token}", "Host": HOST}
+
+    def worker(index: int) -> None:
+        client = http.client.HTTPConnection(HOST, port, timeout=10)
+        while (started := time.perf_counter()) < deadline:
+            try:
+                client.request("GET", path, headers=headers)
+                response = client.getresponse()
+                response.read()
+                if response.status != 200:
+                    errors[index] += 1
+                if response.will_close:
+                    client.close()
+            except (OSError, http.client.HTTPException):
+                errors[index] += 1
+                client.close()
+            latencies[index].append(time.perf_counter() - started)
+        client.close()
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(CONNECTIONS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=seconds + 30)
+    elapsed = time.perf_counter() - started
+    samples = sorted(latency for per_thread in latencies for latency in per_thread)
+    if not samples:
+        return Result(0, elapsed, sum(errors), 0.0, 0.0)
+    cuts = statistics.quantiles(samples, n=100, method="inclusive")
+    return Result(len(samples), elapsed, sum(errors), cuts[49] * 1e3, cuts[94] * 1e3)
+
+
+# --- Profile ------------------------------------------------------------------------------------
+
+
+def profile(token: str, requests: int = 200) -> None:
+    """Where an API request spends its time, in-process (no network), DEBUG off."""
+    from pyinstrument import Profiler
+
+    client = Client(headers={"Authorization": f"Token {token}"})
+    with override_settings(DEBUG=False, ALLOWED_HOSTS=["testserver"]):
+        for api, _ in ENDPOINTS.values():
+            client.get(api_url(api))  # warm caches and the connection
+            profiler = Profiler(interval=0.0005)
+            with profiler:
+                for _ in range(requests):
+                    client.get(api_url(api))
+            print(f"\n--- pyinstrument: {requests} x GET {api_url(api)} ---")
+            print(profiler.output_text(unicode=False, color=False, show_all=False))
+
+
+# --- Report -------------------------------------------------------------------------------------
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=DURATION, help="seconds per endpoint")
+    parser.add_argument("--profile", action="store_true", help="profile the API with pyinstrument")
+    parser.add_argument("--python-client", action="store_true", help="do not use wrk")
+    options = parser.parse_args()
+
+    database_prepare()
+    started = time.perf_counter()
+    token = data_build()
+    print(
+        f"Built {Meeting.objects.count():,} meetings and {Obligation.objects.count():,} "
+        f"obligations on {connection.settings_dict['NAME']} in "
+        f"{time.perf_counter() - started:.1f} s",
+        flush=True,
+    )
+    use_wrk = shutil.which("wrk") is not None and not options.python_client
+    generator = "wrk" if use_wrk else "Python threads"
+    results: dict[tuple[str, str], Result] = {}
+    port = free_port()
+    with tempfile.TemporaryDirectory() as scratch, gunicorn(port):
+        script = Path(scratch) / "report.lua"
+        script.write_text(WRK_REPORT)
+
+        def load(path: str, seconds: int) -> Result:
+            if use_wrk:
+                return wrk_run(port, path, token, seconds, script)
+            return python_run(port, path, token, seconds)
+
+        server_check(port, token)
+        for name, (api, baseline) in ENDPOINTS.items():
+            for label, path in (("API", api_url(api)), ("baseline", baseline)):
+                load(path, WARMUP)
+                results[(name, label)] = load(path, options.duration)
+
+    print()
+    print(
+        f"{generator}, {CONNECTIONS} connections x {options.duration} s per row, on gunicorn "
+        f"({WORKERS} sync workers, DEBUG off, CONN_MAX_AGE=60) at {HOST}, PostgreSQL; "
+        f"{PAGE_SIZE} rows per response, analyst token"
+    )
+    print(f"{'endpoint':<40}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'errors':>8}")
+    for (name, label), result in results.items():
+        path = api_url(ENDPOINTS[name][0]) if label == "API" else ENDPOINTS[name][1]
+        print(
+            f"{name + ' ' + label + ' ' + path:<40}{result.rps:>9.1f}{result.p50_ms:>9.1f}"
+            f"{result.p95_ms:>9.1f}{result.errors:>8}"
+        )
+    print()
+    checks = []
+    for name in ENDPOINTS:
+        api, baseline = results[(name, "API")], results[(name, "baseline")]
+        ratio = api.rps / baseline.rps if baseline.rps else 0.0
+        checks.append(
+            (
+                ratio >= MIN_RATIO and api.errors == 0 and baseline.errors == 0,
+                f"{name}: API {api.rps:.1f} req/s = {ratio:.0%} of the baseline's "
+                f"{baseline.rps:.1f} req/s (>= {MIN_RATIO:.0%}), "
+                f"{api.errors + baseline.errors} errors",
+            )
+        )
+    for passed, description in checks:
+        print(f"{'PASS' if passed else 'FAIL'} {description}")
+    failed = not all(passed for passed, _ in checks)
+    if options.profile or failed:
+        profile(token)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

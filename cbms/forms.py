@@ -1,0 +1,138 @@
+"""Forms of the portal's pages for CBMs, their roles and implementation plans, and the
+compliance dashboard's filters."""
+
+from django import forms
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from conferences.models import MinisterialConference
+from members.forms import DateInput, PortalModelForm
+from members.models import Country, Role, User
+
+from .models import CBM, Activity, CBMRole, ImplementationPlanVersion, PriorityArea, RoleKind
+
+
+class CBMForm(PortalModelForm):
+    class Meta:
+        model = CBM
+        fields = ["code", "name", "approved_on", "approved_at", "desk", "desk_officer", "notes"]
+        widgets = {"approved_on": DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["approved_at"].queryset = MinisterialConference.objects.select_related("host")
+        self.fields["desk_officer"].queryset = User.objects.filter(
+            role=Role.SECRETARIAT, is_active=True
+        ).order_by("username")
+
+
+class CBMCreateForm(CBMForm):
+    """A new CBM, and optionally its first lead country, in one step."""
+
+    lead_country = forms.ModelChoiceField(
+        label=_("Lead country"),
+        queryset=Country.objects.all(),
+        required=False,
+        help_text=_("Optional: the country that leads the CBM; add co-leads on its page."),
+    )
+    lead_since = forms.DateField(
+        label=_("Leading since"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Empty: from the approval date."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("lead_country", "lead_since"):
+            widget = self.fields[name].widget
+            widget.attrs["class"] = (
+                "form-select" if isinstance(widget, forms.Select) else "form-control"
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        since, approved = cleaned.get("lead_since"), cleaned.get("approved_on")
+        if since and not cleaned.get("lead_country"):
+            self.add_error("lead_country", _("Choose the country that leads since this date."))
+        if since and approved and since < approved:
+            self.add_error("lead_since", _("A country cannot lead a CBM before it is approved."))
+        return cleaned
+
+    @transaction.atomic
+    def save(self, commit=True):
+        cbm = super().save(commit=commit)
+        country = self.cleaned_data.get("lead_country")
+        if commit and country is not None:
+            role = CBMRole(
+                cbm=cbm,
+                country=country,
+                role=RoleKind.LEAD,
+                since=self.cleaned_data.get("lead_since") or cbm.approved_on,
+            )
+            role.full_clean()
+            role.save()
+        return cbm
+
+
+class CBMRoleForm(PortalModelForm):
+    fixed_fields = ("cbm",)
+
+    class Meta:
+        model = CBMRole
+        fields = ["role", "country", "organization", "since", "until"]
+        widgets = {"since": DateInput(), "until": DateInput()}
+        help_texts = {"country": _("A country or an organization, not both.")}
+
+
+class PlanVersionForm(PortalModelForm):
+    fixed_fields = ("cbm",)
+
+    class Meta:
+        model = ImplementationPlanVersion
+        fields = ["version", "title", "status", "adopted_on", "notes"]
+        widgets = {"adopted_on": DateInput()}
+
+
+class PriorityAreaForm(PortalModelForm):
+    fixed_fields = ("plan",)
+
+    class Meta:
+        model = PriorityArea
+        fields = ["number", "title"]
+
+
+class ActivityForm(PortalModelForm):
+    fixed_fields = ("priority_area",)
+
+    class Meta:
+        model = Activity
+        fields = ["number", "title", "description"]
+
+
+class DashboardFilterForm(forms.Form):
+    """The compliance dashboard's filters: one CBM, the CBMs a country led, a day to replay."""
+
+    cbm = forms.ModelChoiceField(
+        label=_("CBM"), queryset=CBM.objects.order_by("code"), required=False, empty_label=_("all")
+    )
+    country = forms.ModelChoiceField(
+        label=_("Lead country"),
+        queryset=Country.objects.filter(cbm_roles__role=RoleKind.LEAD).distinct(),
+        required=False,
+        empty_label=_("any"),
+    )
+    on = forms.DateField(
+        label=_("As on"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Replay the rule on a past day; empty for today."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs["class"] = css
+            if name in self.errors:
+                field.widget.attrs["class"] += " is-invalid"

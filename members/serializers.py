@@ -1,0 +1,81 @@
+import re
+
+from rest_framework import serializers
+
+from hoa_portal.api.serializers import ModelCleanSerializer
+
+from .models import Country, ParticipationKind, Role, User
+
+CODE = re.compile(r"[A-Z]{3}")  # ISO 3166-1 alpha-3, as the country_code_alpha3 constraint
+
+
+class CountrySerializer(ModelCleanSerializer):
+    """A country with the period it is shown with: the current one, else the most recent.
+
+    `participation`, `since` and `until` are read from the queryset's annotations (see
+    CountryViewSet.get_queryset) and written to that period by members.services.
+    """
+
+    participation = serializers.ChoiceField(
+        choices=ParticipationKind.choices, allow_null=True, required=False
+    )
+    since = serializers.DateField(allow_null=True, required=False)
+    until = serializers.DateField(
+        allow_null=True, required=False, help_text="Empty while the period is ongoing."
+    )
+
+    class Meta:
+        model = Country
+        fields = ["code", "name", "participation", "since", "until"]
+
+    def validate_code(self, value: str) -> str:
+        if not CODE.fullmatch(value):
+            raise serializers.ValidationError("The code must be three upper-case letters.")
+        return value
+
+
+class UserOut(serializers.ModelSerializer):
+    country = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Country.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="The country a focal point represents; null for other roles.",
+    )
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "email", "role", "country"]
+
+
+class UserIn(UserOut, ModelCleanSerializer):
+    password = serializers.CharField(
+        write_only=True,
+        required=False,
+        trim_whitespace=False,
+        max_length=128,
+        style={"input_type": "password"},
+        help_text="Required on creation; stored hashed, never returned.",
+    )
+
+    class Meta(UserOut.Meta):
+        fields = [*UserOut.Meta.fields, "password"]
+
+    def validate(self, attrs):
+        role = attrs.get("role", getattr(self.instance, "role", None))
+        has_country = (
+            attrs["country"] is not None
+            if "country" in attrs
+            else getattr(self.instance, "country_id", None) is not None
+        )
+        errors = {}
+        if self.instance is None and "password" not in attrs:
+            errors["password"] = ["A new account needs a password."]
+        if role == Role.FOCAL_POINT and not has_country:
+            errors["country"] = ["A focal point needs a country."]
+        if role != Role.FOCAL_POINT and has_country:
+            errors["country"] = ["Only a focal point has a country."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        # The model's own checks see the raw password only as "not blank"; it is hashed on save.
+        return super().validate(attrs)

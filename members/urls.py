@@ -1,0 +1,36 @@
+from django.urls import path
+
+from . import views
+
+app_name = "members"
+
+urlpatterns = [
+    path("countries/", views.CountryList.as_view(), name="country_list"),
+    path("countries/new/", views.CountryCreate.as_view(), name="country_create"),
+    path("countries/<int:pk>/", views.CountryDetail.as_view(), name="country_detail"),
+    path("countries/<int:pk>/edit/", views.CountryUpdate.as_view(), name="country_update"),
+    path("countries/<int:pk>/delete/", views.CountryDelete.as_view(), name="country_delete"),
+    path("countries/<int:pk>/history/", views.CountryHistory.as_view(), name="country_history"),
+    path(
+        "countries/<int:parent>/participations/new/",
+        views.ParticipationCreate.as_view(),
+        name="participation_create",
+    ),
+    path("participations/", views.ParticipationList.as_view(), name="participation_list"),
+    path(
+        "participations/<int:pk>/edit/",
+        views.ParticipationUpdate.as_view(),
+        name="participation_update",
+    ),
+    path(
+        "participations/<int:pk>/delete/",
+        views.ParticipationDelete.as_view(),
+        name="participation_delete",
+    ),
+    path(
+        "participations/<int:pk>/history/",
+        views.ParticipationHistory.as_view(),
+        name="participation_history",
+    ),
+    path("notifications/", views.NotificationList.as_view(), name="notifications"),
+]

@@ -1,0 +1,295 @@
+"""Every endpoint × every method × every role → the status SPEC §5-6 promise (RELIABILITY goals 3,
+4 and 6). A refused write changes nothing; an accepted one does what it says."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+
+from hoa_portal.api_urls import router
+from tests.api.conftest import ROLES, World, snapshot
+
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def table(**rows: tuple[int, ...]) -> dict[tuple[str, str], dict[str, int]]:
+    """`list_GET=(…)` → {("list", "GET"): {role: status}}, the roles in the order of ROLES."""
+    expected = {}
+    for key, statuses in rows.items():
+        view, method = key.split("_")
+        assert len(statuses) == len(ROLES), key
+        expected[(view, method)] = dict(zip(ROLES, statuses, strict=True))
+    return expected
+
+
+# fmt: off
+#                          anonymous analyst fp_lead fp_other secretariat inactive
+SECRETARIAT_WRITES = table(
+    list_GET=              (200,     200,    200,    200,     200,        401),
+    list_POST=             (401,     403,    403,    403,     201,        401),
+    list_PUT=              (401,     403,    403,    403,     405,        401),
+    list_PATCH=            (401,     403,    403,    403,     405,        401),
+    list_DELETE=           (401,     403,    403,    403,     405,        401),
+    detail_GET=            (200,     200,    200,    200,     200,        401),
+    detail_POST=           (401,     403,    403,    403,     405,        401),
+    detail_PUT=            (401,     403,    403,    403,     200,        401),
+    detail_PATCH=          (401,     403,    403,    403,     200,        401),
+    detail_DELETE=         (401,     403,    403,    403,     204,        401),
+)
+USERS = table(
+    list_GET=              (401,     403,    403,    403,     200,        401),
+    list_POST=             (401,     403,    403,    403,     201,        401),
+    list_PUT=              (401,     403,    403,    403,     405,        401),
+    list_PATCH=            (401,     403,    403,    403,     405,        401),
+    list_DELETE=           (401,     403,    403,    403,     405,        401),
+    detail_GET=            (401,     403,    403,    403,     200,        401),
+    detail_POST=           (401,     403,    403,    403,     405,        401),
+    detail_PUT=            (401,     403,    403,    403,     200,        401),
+    detail_PATCH=          (401,     403,    403,    403,     200,        401),
+    detail_DELETE=         (401,     403,    403,    403,     204,        401),
+)
+# An RTG of CT, which France leads: France's focal point records it, Germany's cannot see it.
+MEETINGS_RTG = table(
+    list_GET=              (200,     200,    200,    200,     200,        401),
+    list_POST=             (401,     403,    201,    403,     201,        401),
+    list_PUT=              (401,     403,    405,    405,     405,        401),
+    list_PATCH=            (401,     403,    405,    405,     405,        401),
+    list_DELETE=           (401,     403,    405,    405,     405,        401),
+    detail_GET=            (200,     200,    200,    404,     200,        401),
+    detail_POST=           (401,     403,    405,    405,     405,        401),
+    detail_PUT=            (401,     403,    200,    404,     200,        401),
+    detail_PATCH=          (401,     403,    200,    404,     200,        401),
+    detail_DELETE=         (401,     403,    204,    404,     204,        401),
+)
+# A held SOM: everyone sees it, only the secretariat records one.
+MEETINGS_SOM = table(
+    list_GET=              (200,     200,    200,    200,     200,        401),
+    list_POST=             (401,     403,    403,    403,     201,        401),
+    list_PUT=              (401,     403,    405,    405,     405,        401),
+    list_PATCH=            (401,     403,    405,    405,     405,        401),
+    list_DELETE=           (401,     403,    405,    405,     405,        401),
+    detail_GET=            (200,     200,    200,    200,     200,        401),
+    detail_POST=           (401,     403,    405,    405,     405,        401),
+    detail_PUT=            (401,     403,    403,    403,     200,        401),
+    detail_PATCH=          (401,     403,    403,    403,     200,        401),
+    detail_DELETE=         (401,     403,    403,    403,     204,        401),
+)
+# Computed: signed-in users read, nobody writes.
+COMPUTED = table(
+    list_GET=              (401,     200,    200,    200,     200,        401),
+    list_POST=             (401,     403,    403,    403,     403,        401),
+    list_PUT=              (401,     403,    403,    403,     403,        401),
+    list_PATCH=            (401,     403,    403,    403,     403,        401),
+    list_DELETE=           (401,     403,    403,    403,     403,        401),
+    detail_GET=            (401,     200,    200,    200,     200,        401),
+    detail_POST=           (401,     403,    403,    403,     403,        401),
+    detail_PUT=            (401,     403,    403,    403,     403,        401),
+    detail_PATCH=          (401,     403,    403,    403,     403,        401),
+    detail_DELETE=         (401,     403,    403,    403,     403,        401),
+)
+# fmt: on
+COMPLIANCE = {key: row for key, row in COMPUTED.items() if key[0] == "detail"}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    prefix: str  # the router's
+    expected: dict[tuple[str, str], dict[str, int]]
+    detail: Callable[[World], str]  # the path of the row the detail requests address
+    create: Callable[[World], dict] = lambda w: {}
+    replace: Callable[[World], dict] = lambda w: {}
+    patch: dict = field(default_factory=dict)
+    has_list: bool = True
+
+
+ENDPOINTS = [
+    Endpoint(
+        "countries",
+        "countries",
+        SECRETARIAT_WRITES,
+        detail=lambda w: "/api/v1/countries/XYZ/",
+        create=lambda w: {
+            "code": "NEW",
+            "name": "Newland",
+            "participation": "supporting",
+            "since": "2020-01-01",
+        },
+        replace=lambda w: {"code": "XYW", "name": "Spare Republic", "participation": None},
+        patch={"name": "Spare Kingdom"},
+    ),
+    Endpoint(
+        "organizations",
+        "organizations",
+        SECRETARIAT_WRITES,
+        detail=lambda w: "/api/v1/organizations/SPARE/",
+        create=lambda w: {"acronym": "NEWO", "name": "New Organization", "kind": "regional"},
+        replace=lambda w: {"acronym": "SPARE2", "name": "Spare 2", "kind": "format"},
+        patch={"name": "Renamed Organization"},
+    ),
+    Endpoint(
+        "conferences",
+        "conferences",
+        SECRETARIAT_WRITES,
+        detail=lambda w: "/api/v1/conferences/9/",
+        create=lambda w: {"number": 10, "year": 2031, "host": "DEU", "status": "planned"},
+        replace=lambda w: {
+            "number": 9,
+            "date": None,
+            "year": 2030,
+            "city": "Dushanbe",
+            "host": "FRA",
+            "status": "planned",
+        },
+        patch={"city": "Dushanbe"},
+    ),
+    Endpoint(
+        "cbms",
+        "cbms",
+        SECRETARIAT_WRITES,
+        detail=lambda w: "/api/v1/cbms/ZZ/",
+        create=lambda w: {
+            "code": "DM&EP",
+            "name": "Disaster Management",
+            "approved_on": "2012-06-14",
+        },
+        replace=lambda w: {"code": "ZZ", "name": "Renamed Measure", "approved_on": "2019-12-09"},
+        patch={"name": "Renamed Measure"},
+    ),
+    Endpoint(
+        "cbm roles",
+        "cbm-roles",
+        SECRETARIAT_WRITES,
+        detail=lambda w: f"/api/v1/cbm-roles/{w.spare_role.pk}/",
+        create=lambda w: {
+            "cbm": "CT",
+            "organization": "SPARE",
+            "role": "supporting",
+            "since": "2019-12-09",
+        },
+        replace=lambda w: {
+            "cbm": "CT",
+            "country": "DEU",
+            "organization": None,
+            "role": "supporting",
+            "since": "2013-01-01",
+            "until": "2020-12-31",
+        },
+        patch={"until": "2020-12-31"},
+    ),
+    Endpoint(
+        "meetings: an RTG of a CBM France leads",
+        "meetings",
+        MEETINGS_RTG,
+        detail=lambda w: f"/api/v1/meetings/{w.rtg.pk}/",
+        create=lambda w: {"kind": "rtg", "cbm": "CT", "date": "2024-05-01", "status": "held"},
+        replace=lambda w: {
+            "kind": "rtg",
+            "cbm": "CT",
+            "date": "2015-03-02",
+            "status": "held",
+            "city": "Lyon",
+            "host": "FRA",
+        },
+        patch={"city": "Marseille"},
+    ),
+    Endpoint(
+        "meetings: a SOM",
+        "meetings",
+        MEETINGS_SOM,
+        detail=lambda w: f"/api/v1/meetings/{w.som.pk}/",
+        create=lambda w: {"kind": "som", "date": "2024-05-01", "status": "held"},
+        replace=lambda w: {
+            "kind": "som",
+            "cbm": None,
+            "date": "2015-04-02",
+            "status": "held",
+            "city": "Kabul",
+            "host": None,
+        },
+        patch={"city": "Herat"},
+    ),
+    Endpoint(
+        "obligations",
+        "obligations",
+        COMPUTED,
+        detail=lambda w: f"/api/v1/obligations/{w.obligation.pk}/",
+        patch={"status": "met"},
+    ),
+    Endpoint(
+        "compliance",
+        "cbms/{code}/compliance",
+        COMPLIANCE,
+        detail=lambda w: "/api/v1/cbms/CT/compliance/",
+        patch={"on": "2020-01-01"},
+        has_list=False,
+    ),
+    Endpoint(
+        "users",
+        "users",
+        USERS,
+        detail=lambda w: f"/api/v1/users/{w.spare_user.pk}/",
+        create=lambda w: {
+            "username": "newcomer",
+            "email": "newcomer@example.org",
+            "role": "focal_point",
+            "country": "FRA",
+            "password": "Str0ng-Passphrase-9",
+        },
+        replace=lambda w: {
+            "username": "spare",
+            "email": "spare@example.org",
+            "role": "focal_point",
+            "country": "DEU",
+        },
+        patch={"email": "new-address@example.org"},
+    ),
+]
+
+CASES = [
+    pytest.param(endpoint, view, method, role, id=f"{endpoint.name}-{view}-{method}-{role}")
+    for endpoint in ENDPOINTS
+    for (view, method) in endpoint.expected
+    for role in ROLES
+]
+
+
+def _request(client, method: str, path: str, payload: dict):
+    call = getattr(client, method.lower())
+    return call(path) if method in ("GET", "DELETE") else call(path, payload, format="json")
+
+
+@pytest.mark.parametrize(("endpoint", "view", "method", "role"), CASES)
+def test_role_method_endpoint(world, client_for, endpoint, view, method, role):
+    path = endpoint.detail(world) if view == "detail" else f"/api/v1/{endpoint.prefix}/"
+    payload = {
+        "POST": endpoint.create(world),
+        "PUT": endpoint.replace(world),
+        "PATCH": endpoint.patch,
+    }.get(method, {})
+    expected = endpoint.expected[(view, method)][role]
+    before = snapshot()
+
+    response = _request(client_for(role), method, path, payload)
+
+    assert response.status_code == expected, response.content[:500]
+    if expected >= 300 or method == "GET":
+        assert snapshot() == before, "a refused request changed the database"
+    elif method == "DELETE":
+        assert _request(client_for("secretariat"), "GET", path, {}).status_code == 404
+    else:
+        body = response.json()
+        sent = payload if method != "PUT" else {k: v for k, v in payload.items() if v is not None}
+        shown = {k: body[k] for k in sent if k != "password"}
+        assert shown == {k: v for k, v in sent.items() if k != "password"}
+        assert "password" not in body
+
+
+def test_every_route_has_a_row_in_the_matrix():
+    """A new endpoint fails here until its expected statuses are written down."""
+    routes = set()
+    for prefix, viewset, _ in router.registry:
+        routes.add(prefix)
+        for extra in viewset.get_extra_actions():
+            routes.add(f"{prefix}/{{{viewset.lookup_field}}}/{extra.url_path}")
+    assert routes == {endpoint.prefix for endpoint in ENDPOINTS}

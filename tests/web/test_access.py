@@ -1,0 +1,205 @@
+"""Who may open which page: every page of the portal × every role, from one table.
+
+Anonymous users are sent to sign in where a role is needed; a signed-in role the policy refuses
+gets 403; a record outside a user's scope is 404 (never 403 or 200), and the page changes nothing.
+"""
+
+from collections.abc import Callable
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from conferences.models import Meeting
+from tests.web.conftest import ROLES, World
+
+PUBLIC = dict.fromkeys(ROLES, 200)
+SECRETARIAT = {
+    "anonymous": 302,
+    "analyst": 403,
+    "focal_fr": 403,
+    "focal_de": 403,
+    "secretariat": 200,
+}
+SIGNED_IN = {**dict.fromkeys(ROLES, 200), "anonymous": 302}
+MEETING_WRITERS = {**SIGNED_IN, "analyst": 403}
+# A record only the secretariat (and, for an RTG, its lead country's focal point) may see.
+UNPUBLISHED = {**dict.fromkeys(ROLES, 404), "secretariat": 200}
+DE_RTG = {"anonymous": 302, "analyst": 403, "focal_fr": 404, "focal_de": 200, "secretariat": 200}
+FR_RTG = {**DE_RTG, "focal_fr": 200, "focal_de": 404}
+OTHER_MEETING = {**DE_RTG, "focal_de": 404}
+FOCAL_POINTS = {**SECRETARIAT, "focal_fr": 200, "focal_de": 200, "secretariat": 403}
+
+Args = Callable[[World], list]
+NONE: Args = lambda w: []  # noqa: E731
+
+
+def record(name: str, attr: str) -> list[tuple[str, Args, dict]]:
+    """The edit, delete and history pages of a record, secretariat only."""
+    return [
+        (f"{name}_{view}", lambda w, attr=attr: [getattr(w, attr).pk], SECRETARIAT)
+        for view in ("update", "delete", "history")
+    ]
+
+
+PAGES: list[tuple[str, Args, dict]] = [
+    ("home", NONE, PUBLIC),
+    ("login", NONE, PUBLIC),
+    ("records", NONE, SECRETARIAT),
+    ("dashboard", NONE, SIGNED_IN),
+    ("my_country", NONE, FOCAL_POINTS),
+    ("members:notifications", NONE, SIGNED_IN),
+    ("members:country_list", NONE, PUBLIC),
+    ("members:country_detail", lambda w: [w.france.pk], PUBLIC),
+    ("members:country_create", NONE, SECRETARIAT),
+    *[(f"members:{n}", a, e) for n, a, e in record("country", "france")],
+    ("members:participation_list", NONE, PUBLIC),
+    ("members:participation_create", lambda w: [w.afghanistan.pk], SECRETARIAT),
+    *[(f"members:{n}", a, e) for n, a, e in record("participation", "participation")],
+    ("organizations:organization_list", NONE, PUBLIC),
+    ("organizations:organization_detail", lambda w: [w.organization.pk], PUBLIC),
+    ("organizations:organization_create", NONE, SECRETARIAT),
+    *[(f"organizations:{n}", a, e) for n, a, e in record("organization", "organization")],
+    ("organizations:membership_list", NONE, PUBLIC),
+    ("organizations:membership_create", lambda w: [w.organization.pk], SECRETARIAT),
+    *[(f"organizations:{n}", a, e) for n, a, e in record("membership", "membership")],
+    ("conferences:conference_list", NONE, PUBLIC),
+    ("conferences:conference_detail", lambda w: [w.beijing.pk], PUBLIC),
+    ("conferences:conference_create", NONE, SECRETARIAT),
+    *[(f"conferences:{n}", a, e) for n, a, e in record("conference", "beijing")],
+    ("conferences:declaration_list", NONE, PUBLIC),
+    ("conferences:declaration_create", lambda w: [w.islamabad.pk], SECRETARIAT),
+    *[(f"conferences:{n}", a, e) for n, a, e in record("declaration", "declaration")],
+    ("conferences:article_list", NONE, PUBLIC),
+    ("conferences:article_create", lambda w: [w.declaration.pk], SECRETARIAT),
+    *[(f"conferences:{n}", a, e) for n, a, e in record("article", "article")],
+    ("conferences:meeting_list", NONE, PUBLIC),
+    ("conferences:meeting_create", NONE, MEETING_WRITERS),
+    # Goal 4: a focal point gets 404 on a meeting of a measure its country doesn't lead, even
+    # one the public sees (MeetingQuerySet.visible_to).
+    ("conferences:meeting_detail", lambda w: [w.de_rtg.pk], {**PUBLIC, "focal_fr": 404}),
+    (
+        "conferences:meeting_detail",
+        lambda w: [w.de_planned_rtg.pk],
+        {**UNPUBLISHED, "focal_de": 200},
+    ),
+    ("conferences:meeting_update", lambda w: [w.de_rtg.pk], DE_RTG),
+    ("conferences:meeting_delete", lambda w: [w.de_rtg.pk], DE_RTG),
+    ("conferences:meeting_history", lambda w: [w.de_rtg.pk], DE_RTG),
+    ("conferences:meeting_update", lambda w: [w.de_planned_rtg.pk], DE_RTG),
+    ("conferences:meeting_update", lambda w: [w.fr_rtg.pk], FR_RTG),
+    ("conferences:meeting_update", lambda w: [w.som.pk], OTHER_MEETING),
+    ("cbms:cbm_list", NONE, PUBLIC),
+    ("cbms:cbm_detail", lambda w: [w.de_cbm.pk], PUBLIC),
+    ("cbms:cbm_create", NONE, SECRETARIAT),
+    *[(f"cbms:{n}", a, e) for n, a, e in record("cbm", "de_cbm")],
+    ("cbms:role_list", NONE, PUBLIC),
+    ("cbms:role_create", lambda w: [w.de_cbm.pk], SECRETARIAT),
+    *[(f"cbms:{n}", a, e) for n, a, e in record("role", "de_role")],
+    ("cbms:plan_list", NONE, PUBLIC),
+    ("cbms:plan_detail", lambda w: [w.fr_plan.pk], PUBLIC),
+    ("cbms:plan_detail", lambda w: [w.fr_draft.pk], UNPUBLISHED),
+    ("cbms:plan_create", lambda w: [w.fr_cbm.pk], SECRETARIAT),
+    *[(f"cbms:{n}", a, e) for n, a, e in record("plan", "fr_plan")],
+    ("cbms:area_list", NONE, PUBLIC),
+    ("cbms:area_create", lambda w: [w.fr_plan.pk], SECRETARIAT),
+    *[(f"cbms:{n}", a, e) for n, a, e in record("area", "area")],
+    ("cbms:activity_list", NONE, PUBLIC),
+    ("cbms:activity_create", lambda w: [w.area.pk], SECRETARIAT),
+    *[(f"cbms:{n}", a, e) for n, a, e in record("activity", "activity")],
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "expected"),
+    PAGES,
+    ids=[f"{name}-{i}" for i, (name, _, _) in enumerate(PAGES)],
+)
+def test_page_answers_each_role(world, client_for, name, args, expected):
+    url = reverse(name, args=args(world))
+    answers = {role: client_for(role).get(url) for role in ROLES}
+    assert {role: r.status_code for role, r in answers.items()} == expected, url
+    for response in answers.values():
+        if response.status_code == 302:
+            assert response["Location"].startswith(reverse("login"))
+
+
+# Routes that are not pages: signing out only answers POST.
+NOT_PAGES = {"logout"}
+PORTAL_NAMESPACES = {"members", "organizations", "conferences", "cbms"}
+
+
+def _portal_route_names() -> set[str]:
+    names = set()
+    for entry in get_resolver().url_patterns:
+        if isinstance(entry, URLResolver) and entry.namespace in PORTAL_NAMESPACES:
+            names |= {f"{entry.namespace}:{p.name}" for p in entry.url_patterns}
+        elif isinstance(entry, URLPattern) and entry.name and "api" not in entry.name:
+            names.add(entry.name)
+    return names - {"schema"} - NOT_PAGES
+
+
+def test_every_page_of_the_portal_is_in_the_table():
+    assert _portal_route_names() - {name for name, _, _ in PAGES} == set()
+
+
+@pytest.mark.parametrize("method", ["post"])
+def test_a_focal_point_changes_nothing_of_another_countrys_rtg(world, client_for, method):
+    meeting = world.de_rtg
+    before = Meeting.objects.filter(pk=meeting.pk).values().get()
+    client = client_for("focal_fr")
+    edit = client.post(
+        reverse("conferences:meeting_update", args=[meeting.pk]),
+        {"cbm": world.fr_cbm.pk, "date": "2014-12-20", "status": "held", "city": "Lyon"},
+    )
+    delete = client.post(reverse("conferences:meeting_delete", args=[meeting.pk]))
+    assert (edit.status_code, delete.status_code) == (404, 404)
+    assert Meeting.objects.filter(pk=meeting.pk).values().get() == before
+
+
+def _edit_links(html: str) -> bool:
+    return ">Edit<" in html
+
+
+def test_edit_buttons_follow_the_role(world, client_for):
+    de_page = reverse("cbms:cbm_detail", args=[world.de_cbm.pk])
+    fr_page = reverse("cbms:cbm_detail", args=[world.fr_cbm.pk])
+    de_rtg = reverse("conferences:meeting_detail", args=[world.de_rtg.pk])
+    fr_rtg = reverse("conferences:meeting_detail", args=[world.fr_rtg.pk])
+    focal_fr = client_for("focal_fr")
+    # The FR focal point: no Edit on DE items, but may schedule RTGs of its own CBM.
+    assert not _edit_links(focal_fr.get(de_page).text)
+    assert "Schedule or record an RTG" not in focal_fr.get(de_page).text
+    assert "Schedule or record an RTG" in focal_fr.get(fr_page).text
+    assert focal_fr.get(de_rtg).status_code == 404
+    assert _edit_links(focal_fr.get(fr_rtg).text)
+    # The secretariat edits everything; the public nothing.
+    assert _edit_links(client_for("secretariat").get(de_page).text)
+    assert not _edit_links(client_for("anonymous").get(fr_page).text)
+    assert not _edit_links(client_for("anonymous").get(fr_rtg).text)
+
+
+def test_anonymous_users_see_only_published_data(world, client_for):
+    client = client_for("anonymous")
+    fr_page = client.get(reverse("cbms:cbm_detail", args=[world.fr_cbm.pk])).text
+    de_page = client.get(reverse("cbms:cbm_detail", args=[world.de_cbm.pk])).text
+    assert "Joint training" in fr_page  # the plan in force, with its activities
+    assert "Draft revision" not in fr_page
+    assert "Berlin" in de_page and "Bonn" not in de_page  # held RTG yes, planned no
+    meetings = client.get(reverse("conferences:meeting_list")).text
+    assert "Berlin" in meetings and "Bonn" not in meetings
+    plans = client.get(reverse("cbms:plan_list")).text
+    assert "Draft revision" not in plans
+    csv = b"".join(client.get(reverse("cbms:plan_list"), {"format": "csv"}).streaming_content)
+    assert b"Draft revision" not in csv
+    assert "Compliance" not in client.get(reverse("home")).text
+
+
+def test_the_secretariat_sees_drafts_and_planned_meetings(world, client_for):
+    client = client_for("secretariat")
+    assert "Draft revision" in client.get(reverse("cbms:plan_list")).text
+    assert "Bonn" in client.get(reverse("conferences:meeting_list")).text
+
+
+def test_a_nul_byte_is_refused_not_a_server_error(world, client_for):
+    response = client_for("anonymous").get(reverse("cbms:cbm_list"), {"q": "a\x00b"})
+    assert response.status_code == 400

@@ -1,0 +1,179 @@
+"""Every page renders in a number of queries that does not grow with its rows (N+1 guard).
+
+Each case counts the queries of a page, adds many rows of what the page shows, and counts again.
+"""
+
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from cbms.models import RoleKind
+from members.models import Notification
+from tests.cbms.factories import (
+    ActivityFactory,
+    CBMFactory,
+    LeadRoleFactory,
+    PlanVersionFactory,
+    PriorityAreaFactory,
+)
+from tests.conferences.factories import ConferenceFactory, MeetingFactory, RtgFactory
+from tests.members.factories import CountryFactory, ParticipationFactory
+from tests.organizations.factories import MembershipFactory, OrganizationFactory
+from tests.web.conftest import World
+
+MANY = 12
+
+
+def _countries(w: World, n: int):
+    for _ in range(n):
+        ParticipationFactory(country=CountryFactory())
+
+
+def _cbms(w: World, n: int):
+    for i in range(n):
+        cbm = CBMFactory(code=f"N{i}", name=f"New measure {i}")
+        LeadRoleFactory(cbm=cbm, country=w.france)
+        LeadRoleFactory(cbm=cbm, country=CountryFactory(), role=RoleKind.SUPPORTING)
+        RtgFactory(cbm=cbm, date=dt.date(2015, 1, 10 + i % 15))
+
+
+def _rtgs(w: World, n: int):
+    for i in range(n):
+        RtgFactory(cbm=w.fr_cbm, date=dt.date(2015, 1, 1) + dt.timedelta(days=i), host=w.france)
+        MeetingFactory(date=dt.date(2016, 1, 1) + dt.timedelta(days=i), host=w.germany)
+
+
+def _roles(w: World, n: int):
+    for _ in range(n):
+        LeadRoleFactory(cbm=w.fr_cbm, country=CountryFactory(), role=RoleKind.SUPPORTING)
+
+
+def _memberships(w: World, n: int):
+    for _ in range(n):
+        MembershipFactory(organization=w.organization, country=CountryFactory())
+        MembershipFactory(organization=OrganizationFactory(), country=w.afghanistan)
+
+
+def _conferences(w: World, n: int):
+    for i in range(n):
+        ConferenceFactory(number=100 + i, date=dt.date(2040, 1, 1) + dt.timedelta(days=i))
+
+
+def _articles(w: World, n: int):
+    from tests.conferences.factories import DeclarationFactory
+
+    for i in range(n):
+        w.declaration.articles.create(number=100 + i, text=f"Article text {i}")
+        DeclarationFactory(
+            conference=ConferenceFactory(number=200 + i, date=None, year=2090, status="planned")
+        )
+
+
+def _plans(w: World, n: int):
+    for i in range(n):
+        area = PriorityAreaFactory(plan=w.fr_plan, number=100 + i)
+        ActivityFactory(priority_area=area, number=1)
+        ActivityFactory(priority_area=area, number=2)
+        PlanVersionFactory(cbm=w.de_cbm, version=10 + i, status="superseded")
+
+
+def _notices(w: World, n: int):
+    for i in range(n):
+        Notification.objects.create(
+            recipient=w.users["focal_fr"],
+            channel="portal",
+            event_key=f"more:{i}",
+            subject=f"Notice {i}",
+            body="…",
+        )
+
+
+def _edits(w: World, n: int):
+    for i in range(n):
+        w.fr_cbm.name = f"Renamed {i}"
+        w.fr_cbm.desk = f"Desk {i}"
+        w.fr_cbm.save()
+
+
+def _everything(w: World, n: int):
+    _cbms(w, n)
+    _rtgs(w, n)
+    _roles(w, n)
+    _plans(w, n)
+
+
+Grow = Callable[[World, int], None]
+
+CASES: list[tuple[str, str, Callable[[World], list], Grow]] = [
+    ("anonymous", "home", lambda w: [], _conferences),
+    ("anonymous", "members:country_list", lambda w: [], _countries),
+    ("anonymous", "members:country_detail", lambda w: [w.afghanistan.pk], _memberships),
+    ("anonymous", "members:participation_list", lambda w: [], _countries),
+    ("anonymous", "organizations:organization_list", lambda w: [], _memberships),
+    ("anonymous", "organizations:organization_detail", lambda w: [w.organization.pk], _memberships),
+    ("anonymous", "organizations:membership_list", lambda w: [], _memberships),
+    ("anonymous", "conferences:conference_list", lambda w: [], _conferences),
+    ("anonymous", "conferences:conference_detail", lambda w: [w.beijing.pk], _articles),
+    ("anonymous", "conferences:declaration_list", lambda w: [], _articles),
+    ("anonymous", "conferences:article_list", lambda w: [], _articles),
+    ("anonymous", "conferences:meeting_list", lambda w: [], _rtgs),
+    ("focal_fr", "conferences:meeting_list", lambda w: [], _rtgs),
+    ("anonymous", "cbms:cbm_list", lambda w: [], _cbms),
+    ("anonymous", "cbms:cbm_detail", lambda w: [w.fr_cbm.pk], _everything),
+    ("focal_fr", "cbms:cbm_detail", lambda w: [w.fr_cbm.pk], _everything),
+    ("anonymous", "cbms:role_list", lambda w: [], _roles),
+    ("anonymous", "cbms:plan_list", lambda w: [], _plans),
+    ("anonymous", "cbms:plan_detail", lambda w: [w.fr_plan.pk], _plans),
+    ("anonymous", "cbms:area_list", lambda w: [], _plans),
+    ("anonymous", "cbms:activity_list", lambda w: [], _plans),
+    ("analyst", "dashboard", lambda w: [], _cbms),
+    ("analyst", "dashboard", lambda w: [], _rtgs),
+    ("focal_fr", "my_country", lambda w: [], _cbms),
+    ("focal_fr", "my_country", lambda w: [], _rtgs),
+    ("focal_fr", "members:notifications", lambda w: [], _notices),
+    ("secretariat", "records", lambda w: [], _everything),
+    ("secretariat", "cbms:cbm_history", lambda w: [w.fr_cbm.pk], _edits),
+    ("secretariat", "cbms:cbm_delete", lambda w: [w.fr_cbm.pk], _plans),
+    ("secretariat", "cbms:cbm_update", lambda w: [w.fr_cbm.pk], _cbms),
+    ("secretariat", "cbms:cbm_create", lambda w: [], _cbms),
+    ("secretariat", "conferences:meeting_create", lambda w: [], _cbms),
+    ("focal_fr", "conferences:meeting_create", lambda w: [], _cbms),
+    ("secretariat", "members:country_delete", lambda w: [w.afghanistan.pk], _memberships),
+]
+
+
+def _count(client, url) -> tuple[int, list[str]]:
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+        if hasattr(response, "streaming_content"):
+            b"".join(response.streaming_content)
+    assert response.status_code == 200, url
+    return len(context.captured_queries), [q["sql"] for q in context.captured_queries]
+
+
+@pytest.mark.parametrize(
+    ("role", "name", "args", "grow"),
+    CASES,
+    ids=[f"{name}-{role}-{grow.__name__.strip('_')}" for role, name, _, grow in CASES],
+)
+def test_queries_do_not_grow_with_rows(world, client_for, role, name, args, grow):
+    client = client_for(role)
+    url = reverse(name, args=args(world))
+    client.get(url)  # warm caches (content types, session)
+    few, _ = _count(client, url)
+    grow(world, MANY)
+    many, queries = _count(client, url)
+    assert many == few, "\n".join(queries)
+
+
+def test_csv_export_queries_do_not_grow_with_rows(world, client_for):
+    client = client_for("anonymous")
+    url = reverse("cbms:cbm_list") + "?format=csv"
+    few, _ = _count(client, url)
+    _cbms(world, MANY)
+    many, queries = _count(client, url)
+    assert many == few, "\n".join(queries)
