@@ -14,7 +14,12 @@ from members.models import Country, Participation
 from organizations.models import Membership, Organization
 from tests.web.conftest import World
 
-TOMORROW = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+
+def tomorrow() -> str:
+    # Evaluated when the form is posted, not at import: the suite may run across midnight in Kabul.
+    return (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+
+
 Data = Callable[[World], dict]
 Args = Callable[[World], list]
 
@@ -93,7 +98,7 @@ CREATES: list[tuple[str, Args, type, Data, set[str], Data]] = [
         lambda w: [],
         Meeting,
         # An RTG needs a CBM, and a held meeting cannot be dated after today.
-        lambda w: {"kind": "rtg", "date": TOMORROW, "status": "held"},
+        lambda w: {"kind": "rtg", "date": tomorrow(), "status": "held"},
         {"cbm", "date"},
         lambda w: {"kind": "rtg", "cbm": w.fr_cbm.pk, "date": "2015-06-01", "status": "held"},
     ),
