@@ -320,10 +320,8 @@ def run(scale: Scale) -> Run:
 def report_print(full: Run, small: Run) -> None:
     batch = write_batch_size(full.first_sweep.rows)
     print()
-    print(
-        f"RTG compliance sweep on {connection.display_name}, evaluated on {FIXED_DAY}, "
-        f"best of {REPEATS} runs; queries = fixed + write batches of {batch} rows"
-    )
+    print(f"RTG compliance sweep on {connection.display_name}, evaluated on {FIXED_DAY}")
+    print(f"Best of {REPEATS} runs; queries = fixed + write batches of {batch} rows")
     print(
         f"{'':<31}{full.scale.cbms:>7} CBMs x {full.scale.conferences} conf."
         f"{small.scale.cbms:>10} CBMs x {small.scale.conferences} conf."
