@@ -353,20 +353,59 @@ def python_run(port: int, path: str, token: str, seconds: int) -> Result:
 # --- Profile ------------------------------------------------------------------------------------
 
 
+# Where a list request spends its time: (label, file suffix, function) of the frames summed.
+PROFILE_PHASES = [
+    ("authentication (knox token lookup)", "rest_framework/views.py", "perform_authentication"),
+    ("filters and ordering (django-filter)", "rest_framework/generics.py", "filter_queryset"),
+    ("pagination: count()", "django/core/paginator.py", "count"),
+    ("pagination: page query + model instances", "django/core/paginator.py", "__len__"),
+    ("serializer (100 rows to dicts)", "rest_framework/serializers.py", "data"),
+    ("JSON rendering", "rest_framework/renderers.py", "render"),
+    ("transaction commit (ATOMIC_REQUESTS)", "django/db/transaction.py", "__exit__"),
+]
+
+
 def profile(token: str, requests: int = 200) -> None:
     """Where an API request spends its time, in-process (no network), DEBUG off."""
     from pyinstrument import Profiler
 
     client = Client(headers={"Authorization": f"Token {token}"})
-    with override_settings(DEBUG=False, ALLOWED_HOSTS=["testserver"]):
-        for api, _ in ENDPOINTS.values():
-            client.get(api_url(api))  # warm caches and the connection
+    served_as_benchmarked = override_settings(
+        DEBUG=False, ALLOWED_HOSTS=["testserver"], ROOT_URLCONF="benchmarks.baseline_urls"
+    )
+    with served_as_benchmarked:
+        for api, baseline in ENDPOINTS.values():
+            timings = {}
+            for path in (api_url(api), baseline):
+                if client.get(path).status_code != 200:  # also warms caches and the connection
+                    sys.exit(f"{path} does not answer 200 in-process")
+                started = time.perf_counter()
+                for _ in range(requests):
+                    client.get(path)
+                timings[path] = (time.perf_counter() - started) / requests * 1e3
             profiler = Profiler(interval=0.0005)
             with profiler:
                 for _ in range(requests):
                     client.get(api_url(api))
-            print(f"\n--- pyinstrument: {requests} x GET {api_url(api)} ---")
-            print(profiler.output_text(unicode=False, color=False, show_all=False))
+            root = profiler.last_session.root_frame()
+            print(
+                f"\npyinstrument, {requests} in-process requests: GET {api_url(api)} "
+                f"{timings[api_url(api)]:.1f} ms each, baseline {timings[baseline]:.1f} ms"
+            )
+            whole = "whole request, under the profiler"
+            print(f"  {whole:<46}{root.time / requests * 1e3:>7.1f} ms")
+            for label, path_suffix, function in PROFILE_PHASES:
+                seconds = _time_in(root, path_suffix, function)
+                print(
+                    f"  {label:<46}{seconds / requests * 1e3:>7.1f} ms{seconds / root.time:>6.0%}"
+                )
+
+
+def _time_in(frame, path_suffix: str, function: str) -> float:
+    """Time in the outermost frames of `function` in a file ending with `path_suffix`."""
+    if frame.function == function and (frame.file_path or "").endswith(path_suffix):
+        return frame.time
+    return sum(_time_in(child, path_suffix, function) for child in frame.children)
 
 
 # --- Report -------------------------------------------------------------------------------------
@@ -413,11 +452,11 @@ def main() -> int:
         f"({WORKERS} sync workers, DEBUG off, CONN_MAX_AGE=60) at {HOST}, PostgreSQL; "
         f"{PAGE_SIZE} rows per response, analyst token"
     )
-    print(f"{'endpoint':<40}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'errors':>8}")
+    print(f"{'':<12}{'':<10}{'path':<36}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'errors':>8}")
     for (name, label), result in results.items():
         path = api_url(ENDPOINTS[name][0]) if label == "API" else ENDPOINTS[name][1]
         print(
-            f"{name + ' ' + label + ' ' + path:<40}{result.rps:>9.1f}{result.p50_ms:>9.1f}"
+            f"{name:<12}{label:<10}{path:<36}{result.rps:>8.1f}{result.p50_ms:>9.1f}"
             f"{result.p95_ms:>9.1f}{result.errors:>8}"
         )
     print()

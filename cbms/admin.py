@@ -10,6 +10,11 @@ from .models import (
     ImplementationPlanVersion,
     Obligation,
     PriorityArea,
+    ProgressReport,
+    ReportActivityUpdate,
+    ReportAttachment,
+    ReportReview,
+    ReportSubmission,
 )
 
 
@@ -197,3 +202,52 @@ class ComplianceOutboxAdmin(ReadOnlyAdmin):
     list_display = ("cbm_pk", "created_at")
     search_fields = ("=cbm_pk",)
     ordering = ("created_at", "id")
+
+
+class ReportHistoryAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
+    """Reports move only through their workflow (cbms.reports), which the admin would bypass:
+    staff read them and their history here, and act on them from the portal's pages."""
+
+
+@admin.register(ProgressReport)
+class ProgressReportAdmin(ReportHistoryAdmin):
+    list_display = ("cbm", "conference", "country", "state", "updated_at")
+    list_filter = ("state", "cbm")
+    search_fields = ("cbm__code", "country__name", "narrative")
+    list_select_related = ("cbm", "conference", "country")
+
+
+@admin.register(ReportSubmission)
+class ReportSubmissionAdmin(ReportHistoryAdmin):
+    list_display = ("report", "number", "submitted_by", "submitted_at")
+    list_select_related = ("report__cbm", "report__conference", "report__country", "submitted_by")
+
+
+@admin.register(ReportReview)
+class ReportReviewAdmin(ReportHistoryAdmin):
+    list_display = ("submission", "decision", "reviewer")
+    list_filter = ("decision",)
+    list_select_related = (
+        "submission__report__cbm",
+        "submission__report__conference",
+        "submission__report__country",
+        "reviewer",
+    )
+
+
+@admin.register(ReportActivityUpdate)
+class ReportActivityUpdateAdmin(ReportHistoryAdmin):
+    list_display = ("report", "activity", "status", "percent")
+    list_filter = ("status",)
+    list_select_related = (
+        "report__cbm",
+        "report__conference",
+        "report__country",
+        "activity__priority_area",
+    )
+
+
+@admin.register(ReportAttachment)
+class ReportAttachmentAdmin(ReportHistoryAdmin):
+    list_display = ("report", "original_name", "size")
+    list_select_related = ("report__cbm", "report__conference", "report__country")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import report_views, views
 
 app_name = "cbms"
 
@@ -41,5 +41,22 @@ urlpatterns = [
         views.ActivityUpdate,
         views.ActivityDelete,
         views.ActivityHistory,
+    ),
+    path("reports/", report_views.ReportList.as_view(), name="report_list"),
+    path("reports/new/", report_views.ReportStart.as_view(), name="report_start"),
+    path("reports/<int:pk>/", report_views.ReportDetail.as_view(), name="report_detail"),
+    path("reports/<int:pk>/edit/", report_views.ReportEdit.as_view(), name="report_edit"),
+    *[
+        path(
+            f"reports/<int:pk>/{action}/",
+            report_views.ReportAction.as_view(action=action),
+            name=f"report_{action}",
+        )
+        for action in ("submit", "accept", "return")
+    ],
+    path(
+        "reports/<int:pk>/attachments/<int:attachment_id>/",
+        report_views.AttachmentDownload.as_view(),
+        name="report_attachment",
     ),
 ]

@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from cbms.api import CBMRoleViewSet, CBMViewSet, ObligationViewSet
+from cbms.report_api import ProgressReportViewSet
 from conferences.api import ConferenceViewSet, MeetingViewSet
 from members.api import CountryViewSet, UserViewSet
 from organizations.api import OrganizationViewSet
@@ -19,6 +20,7 @@ router.register("cbm-roles", CBMRoleViewSet, basename="cbm-role")
 router.register("meetings", MeetingViewSet, basename="meeting")
 router.register("obligations", ObligationViewSet, basename="obligation")
 router.register("users", UserViewSet, basename="user")
+router.register("reports", ProgressReportViewSet, basename="report")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

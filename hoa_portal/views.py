@@ -27,13 +27,14 @@ from django.forms.widgets import (
     Select,
     SelectMultiple,
 )
-from django.http import HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.defaults import page_not_found
 from django.views.generic import DetailView, ListView, TemplateView
 from django.views.generic.edit import CreateView, DeleteView, UpdateView
 
@@ -659,3 +660,10 @@ def navigation(request) -> dict:
         "nav_sees_compliance": can_see_compliance(user),
         "nav_unread": unread,
     }
+
+
+def not_found(request, exception):
+    """API clients get JSON for any unknown /api/ address; people get the portal's page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return page_not_found(request, exception)

@@ -60,6 +60,8 @@ class UserIn(UserOut, ModelCleanSerializer):
 
     class Meta(UserOut.Meta):
         fields = [*UserOut.Meta.fields, "password"]
+        # Every account is created with a role on purpose: it decides what the person may do.
+        extra_kwargs = {"role": {"required": True}}
 
     def validate(self, attrs):
         role = attrs.get("role", getattr(self.instance, "role", None))

@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.apps import apps
 from django.contrib import admin
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -23,8 +24,14 @@ from cbms.models import (
     ObligationStatus,
     PlanStatus,
     PriorityArea,
+    ProgressReport,
+    ReportActivityUpdate,
+    ReportAttachment,
+    ReportReview,
+    ReportSubmission,
     RoleKind,
 )
+from cbms.reports import attachment_add, report_return, report_start, report_submit
 from conferences.models import (
     Article,
     ConferenceStatus,
@@ -69,9 +76,16 @@ MODELS = [
     Activity,
     Obligation,
     ComplianceOutbox,
+    ProgressReport,
+    ReportSubmission,
+    ReportReview,
+    ReportActivityUpdate,
+    ReportAttachment,
 ]
-# Written by the system, not by hand: viewable, never added, changed or deleted in the admin.
-READ_ONLY = {Obligation, ComplianceOutbox, Notification}
+# Written by the system, or only through the report workflow: viewable, never added, changed or
+# deleted in the admin.
+REPORTS = {ProgressReport, ReportSubmission, ReportReview, ReportActivityUpdate, ReportAttachment}
+READ_ONLY = {Obligation, ComplianceOutbox, Notification} | REPORTS
 
 
 def _url(model, view, *args):
@@ -114,8 +128,9 @@ def admin_client(client, superuser):
 
 
 @pytest.fixture
-def rows(superuser):
+def rows(superuser, settings, tmp_path):
     """One row of every model, as the secretariat would have entered them."""
+    settings.MEDIA_ROOT = tmp_path
     afghanistan = Country.objects.create(code="AFG", name="Afghanistan")
     turkey = Country.objects.create(code="TUR", name="Turkey")
     participation = Participation.objects.create(
@@ -193,7 +208,9 @@ def rows(superuser):
         body="The RTG of 1 March 2015 met the obligation.",
     )
     outbox = ComplianceOutbox.objects.create(cbm_pk=cbm.pk)
+    reports = _report_rows(cbm=cbm, conference=conference, activity=activity, reviewer=superuser)
     return {
+        **reports,
         Country: afghanistan,
         Notification: notification,
         ComplianceOutbox: outbox,
@@ -212,6 +229,34 @@ def rows(superuser):
         PriorityArea: area,
         Activity: activity,
         Obligation: obligation,
+    }
+
+
+def _report_rows(*, cbm, conference, activity, reviewer) -> dict:
+    """A report through its workflow: drafted with an attachment, submitted, returned."""
+    focal_point = User.objects.create_user(
+        "fp-afg", role=Role.FOCAL_POINT, country=cbm.roles.get().country
+    )
+    report = report_start(
+        cbm=cbm,
+        conference=conference,
+        actor=focal_point,
+        narrative="Two workshops held.",
+        activities=[{"activity": activity, "status": "in_progress", "percent": 50, "note": ""}],
+    )
+    attachment = attachment_add(
+        report=report,
+        actor=focal_point,
+        uploaded_file=SimpleUploadedFile("plan.pdf", b"%PDF-1.4\n%%EOF\n"),
+    )
+    report = report_submit(report=report, actor=focal_point)
+    report = report_return(report=report, actor=reviewer, comment="Please date the workshops.")
+    return {
+        ProgressReport: report,
+        ReportSubmission: report.submissions.get(),
+        ReportReview: ReportReview.objects.get(),
+        ReportActivityUpdate: report.activity_updates.get(),
+        ReportAttachment: attachment,
     }
 
 

@@ -1,6 +1,17 @@
 from .cbm import CBM, CBMName, CBMRole, RoleKind
 from .obligations import ComplianceOutbox, Obligation, ObligationKind, ObligationStatus
 from .plans import Activity, ImplementationPlanVersion, PlanStatus, PriorityArea
+from .reports import (
+    ActivityStatus,
+    ImmutableRowError,
+    ProgressReport,
+    ReportActivityUpdate,
+    ReportAttachment,
+    ReportReview,
+    ReportState,
+    ReportSubmission,
+    ReviewDecision,
+)
 
 __all__ = [
     "CBM",
@@ -15,4 +26,13 @@ __all__ = [
     "ImplementationPlanVersion",
     "PlanStatus",
     "PriorityArea",
+    "ActivityStatus",
+    "ImmutableRowError",
+    "ProgressReport",
+    "ReportActivityUpdate",
+    "ReportAttachment",
+    "ReportReview",
+    "ReportState",
+    "ReportSubmission",
+    "ReviewDecision",
 ]

@@ -124,12 +124,17 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "hoa_portal.api.exceptions.portal_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"login": env("LOGIN_THROTTLE_RATE", default="30/minute")},
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "hoa_portal.api.schema.PortalAutoSchema",
     "DEFAULT_PAGINATION_CLASS": "hoa_portal.api.pagination.PortalPagination",
     "PAGE_SIZE": 50,
-    "DATE_FORMAT": "%Y-%m-%d",
+    # ISO 8601 (YYYY-MM-DD), zero-padded even for a year before 1000.
+    "DATE_FORMAT": "iso-8601",
 }
 SPECTACULAR_SETTINGS = {
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "hoa_portal.api.schema.document_errors",
+    ],
     "TITLE": "HoA-IP CBM Secretariat Tracker API",
     "VERSION": "1.0.0",
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -195,3 +200,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# Progress report attachments (PDF, DOCX, XLSX), checked by content as well as by name.
+REPORT_ATTACHMENT_MAX_BYTES = env.int("REPORT_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)

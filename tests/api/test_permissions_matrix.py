@@ -87,6 +87,33 @@ COMPUTED = table(
     detail_PATCH=          (401,     403,    403,    403,     403,        401),
     detail_DELETE=         (401,     403,    403,    403,     403,        401),
 )
+# A draft report of France on CT: only France's focal point and the secretariat see it.
+REPORTS = table(
+    list_GET=              (200,     200,    200,    200,     200,        401),
+    list_POST=             (401,     403,    201,    403,     403,        401),
+    list_PUT=              (401,     405,    405,    405,     405,        401),
+    list_PATCH=            (401,     405,    405,    405,     405,        401),
+    list_DELETE=           (401,     405,    405,    405,     405,        401),
+    detail_GET=            (404,     404,    200,    404,     200,        401),
+    detail_POST=           (401,     405,    405,    405,     405,        401),
+    detail_PUT=            (401,     405,    405,    405,     405,        401),
+    detail_PATCH=          (401,     404,    200,    404,     403,        401),
+    detail_DELETE=         (401,     405,    405,    405,     405,        401),
+)
+# Its actions, by POST (versions by GET), other methods 405. A draft cannot be reviewed: 409.
+#                          anonymous analyst fp_lead fp_other secretariat inactive
+_POST_ONLY = (405,         405,    405,    405,     405,        401)
+REPORT_ACTIONS = {
+    "submit": table(detail_GET=_POST_ONLY, detail_POST=(401, 404, 200, 404, 403, 401)),
+    "accept": table(detail_GET=_POST_ONLY, detail_POST=(401, 404, 403, 404, 409, 401)),
+    "return": table(detail_GET=_POST_ONLY, detail_POST=(401, 404, 403, 404, 409, 401)),
+    # multipart only: a JSON body is 415
+    "attachments": table(detail_GET=_POST_ONLY, detail_POST=(401, 404, 415, 404, 403, 401)),
+    "versions": table(
+        detail_GET=        (404,     404,    200,    404,     200,        401),
+        detail_POST=       (401,     405,    405,    405,     405,        401),
+    ),
+}
 # fmt: on
 COMPLIANCE = {key: row for key, row in COMPUTED.items() if key[0] == "detail"}
 
@@ -244,7 +271,31 @@ ENDPOINTS = [
         },
         patch={"email": "new-address@example.org"},
     ),
+    *(
+        Endpoint(
+            f"reports {action}" if action else "reports",
+            f"reports/{{pk}}/{action}" if action else "reports",
+            REPORT_ACTIONS[action] if action else REPORTS,
+            detail=lambda w, action=action: (
+                f"/api/v1/reports/{_draft_report(w).pk}/{action}" + ("/" if action else "")
+            ),
+            create=lambda w: {"cbm": "CT", "conference": 1},
+            patch={"narrative": "Edited"},
+            has_list=not action,
+        )
+        for action in ("", "submit", "accept", "return", "attachments", "versions")
+    ),
 ]
+
+
+def _draft_report(w: World):
+    """France's draft on CT for the cycle MC 1 opens (made on first use: no other test needs it)."""
+    from cbms.models import ProgressReport
+    from cbms.reports import report_start
+
+    report = ProgressReport.objects.filter(cbm=w.cbm, country=w.france).first()
+    return report or report_start(cbm=w.cbm, conference=w.held_conference, actor=w.users["fp_lead"])
+
 
 CASES = [
     pytest.param(endpoint, view, method, role, id=f"{endpoint.name}-{view}-{method}-{role}")

@@ -123,8 +123,12 @@ def test_page_answers_each_role(world, client_for, name, args, expected):
             assert response["Location"].startswith(reverse("login"))
 
 
-# Routes that are not pages: signing out only answers POST.
-NOT_PAGES = {"logout"}
+# Routes that are not pages: signing out only answers POST. The progress-report pages have their
+# own role table, with reports in every state, in tests/reports/test_pages.py.
+NOT_PAGES = {"logout"} | {
+    f"cbms:report_{view}"
+    for view in ("list", "start", "detail", "edit", "submit", "accept", "return", "attachment")
+}
 PORTAL_NAMESPACES = {"members", "organizations", "conferences", "cbms"}
 
 

@@ -1,0 +1,275 @@
+"""Pages for progress reports: a focal point's "My reports" (start, edit, attach, submit), the
+secretariat's review queue (accept, return with a comment), accepted reports for everyone, the
+difference from the previous submission, and the attachment download (goal 13).
+
+Views only parse input and call the services in cbms.reports; rows outside the user's scope are
+404, a step the state does not allow is a message, never a 500.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views import View
+
+from conferences.models import MinisterialConference
+from members.permissions import is_focal_point, is_secretariat
+
+from .models import (
+    CBM,
+    Activity,
+    ActivityStatus,
+    PlanStatus,
+    ProgressReport,
+    ReportAttachment,
+    ReportState,
+)
+from .reports import (
+    EDITABLE_STATES,
+    ReportStateError,
+    attachment_add,
+    can_write_report,
+    report_accept,
+    report_return,
+    report_start,
+    report_submit,
+    report_update_draft,
+)
+
+
+def _visible(request):
+    return ProgressReport.objects.visible_to(request.user).select_related(
+        "cbm", "conference", "country"
+    )
+
+
+def _errors(exc: ValidationError) -> list[str]:
+    return [m for ms in getattr(exc, "message_dict", {"": exc.messages}).values() for m in ms]
+
+
+class ReportList(View):
+    """Secretariat: the review queue first; a focal point: their country's reports; everyone:
+    accepted reports."""
+
+    def get(self, request):
+        reports = _visible(request).order_by("-updated_at")
+        context = {
+            "queue": reports.filter(state=ReportState.SUBMITTED)
+            if is_secretariat(request.user)
+            else [],
+            "mine": reports.filter(country_id=request.user.country_id)
+            if is_focal_point(request.user)
+            else [],
+            "accepted": reports.filter(state=ReportState.ACCEPTED),
+            "can_start": is_focal_point(request.user),
+            "cbms": CBM.objects.filter(roles__country_id=request.user.country_id).distinct()
+            if is_focal_point(request.user)
+            else [],
+            "conferences": MinisterialConference.objects.held().exclude(date=None),
+        }
+        return render(request, "cbms/reports/list.html", context)
+
+
+class ReportStart(View):
+    def post(self, request):
+        if not is_focal_point(request.user):
+            raise PermissionDenied
+        cbm = CBM.objects.filter(pk=request.POST.get("cbm") or 0).first()
+        conference = MinisterialConference.objects.filter(
+            pk=request.POST.get("conference") or 0
+        ).first()
+        if cbm is None or conference is None:
+            messages.error(request, _("Choose a CBM and a conference."))
+            return redirect("cbms:report_list")
+        try:
+            report = report_start(cbm=cbm, conference=conference, actor=request.user)
+        except ValidationError as exc:
+            for message in _errors(exc):
+                messages.error(request, message)
+            return redirect("cbms:report_list")
+        return redirect("cbms:report_edit", report.pk)
+
+
+def _diff(report: ProgressReport) -> dict | None:
+    """What changed between the last two submissions: narrative lines, activity status/percent."""
+    versions = list(report.submissions.order_by("-number")[:2])
+    if len(versions) < 2:
+        return None
+    new, old = versions
+    lines = list(
+        difflib.unified_diff(
+            old.narrative.splitlines(),
+            new.narrative.splitlines(),
+            f"v{old.number}",
+            f"v{new.number}",
+            lineterm="",
+        )
+    )
+    before = {a["activity"]: a for a in old.activities}
+    after = {a["activity"]: a for a in new.activities}
+    titles = {
+        a.pk: str(a)
+        for a in Activity.objects.filter(pk__in={*before, *after}).select_related("priority_area")
+    }
+    changes = []
+    for activity_id in sorted({*before, *after}):
+        a, b = before.get(activity_id, {}), after.get(activity_id, {})
+        if (a.get("status"), a.get("percent")) != (b.get("status"), b.get("percent")):
+            changes.append(
+                {
+                    "activity": titles.get(activity_id, activity_id),
+                    "before": f"{a.get('status', '–')} {a.get('percent', '')}",
+                    "after": f"{b.get('status', '–')} {b.get('percent', '')}",
+                }
+            )
+    return {"old": old.number, "new": new.number, "lines": lines, "activities": changes}
+
+
+class ReportDetail(View):
+    def get(self, request, pk: int):
+        report = get_object_or_404(_visible(request), pk=pk)
+        context = {
+            "report": report,
+            "updates": report.activity_updates.select_related("activity__priority_area"),
+            "attachments": report.attachments.all(),
+            "versions": report.submissions.prefetch_related("reviews").order_by("number"),
+            "diff": _diff(report),
+            "can_write": report.state in EDITABLE_STATES and can_write_report(request.user, report),
+            "can_review": report.state == ReportState.SUBMITTED and is_secretariat(request.user),
+        }
+        return render(request, "cbms/reports/detail.html", context)
+
+
+class ReportEdit(View):
+    """Narrative, one row per activity of the plan in force, and an optional file."""
+
+    def _report(self, request, pk):
+        report = get_object_or_404(_visible(request), pk=pk)
+        if not can_write_report(request.user, report):
+            raise PermissionDenied
+        return report
+
+    def _rows(self, report, data=None):
+        current = {u.activity_id: u for u in report.activity_updates.all()}
+        rows = []
+        for activity in Activity.objects.filter(
+            priority_area__plan__cbm_id=report.cbm_id,
+            priority_area__plan__status=PlanStatus.IN_FORCE,
+        ).select_related("priority_area"):
+            update = current.get(activity.pk)
+            rows.append(
+                {
+                    "activity": activity,
+                    "status": (data or {}).get(f"status-{activity.pk}")
+                    or (update.status if update else ""),
+                    "percent": (data or {}).get(f"percent-{activity.pk}")
+                    or (update.percent if update else ""),
+                    "note": (data or {}).get(f"note-{activity.pk}")
+                    or (update.note if update else ""),
+                }
+            )
+        return rows
+
+    def _render(self, request, report, rows, status=200):
+        return render(
+            request,
+            "cbms/reports/edit.html",
+            {"report": report, "rows": rows, "statuses": ActivityStatus.choices},
+            status=status,
+        )
+
+    def get(self, request, pk: int):
+        report = self._report(request, pk)
+        return self._render(request, report, self._rows(report))
+
+    def post(self, request, pk: int):
+        report = self._report(request, pk)
+        rows = self._rows(report, request.POST)
+        activities = []
+        for row in rows:
+            if not row["status"]:
+                continue
+            try:
+                percent = int(row["percent"] or 0)
+            except (TypeError, ValueError):
+                percent = -1
+            activities.append(
+                {
+                    "activity": row["activity"].pk,
+                    "status": row["status"],
+                    "percent": percent,
+                    "note": row["note"],
+                }
+            )
+        try:
+            report_update_draft(
+                report=report,
+                actor=request.user,
+                narrative=request.POST.get("narrative", report.narrative),
+                activities=activities,
+            )
+            if request.FILES.get("file"):
+                attachment_add(
+                    report=report, actor=request.user, uploaded_file=request.FILES["file"]
+                )
+        except ValidationError as exc:
+            for message in _errors(exc):
+                messages.error(request, message)
+            return self._render(request, report, rows, status=400)
+        except ReportStateError as exc:
+            messages.error(request, str(exc))
+            return redirect("cbms:report_detail", report.pk)
+        messages.success(request, _("The report is saved."))
+        return redirect("cbms:report_detail", report.pk)
+
+
+class ReportAction(View):
+    """POST submit / accept / return; the services decide who may and when."""
+
+    action: str = ""
+
+    def post(self, request, pk: int):
+        report = get_object_or_404(_visible(request), pk=pk)
+        comment = request.POST.get("comment", "")
+        try:
+            if self.action == "submit":
+                report_submit(report=report, actor=request.user)
+            elif self.action == "accept":
+                report_accept(report=report, actor=request.user, comment=comment)
+            else:
+                report_return(report=report, actor=request.user, comment=comment)
+        except ReportStateError as exc:
+            messages.error(request, str(exc))
+        except ValidationError as exc:
+            for message in _errors(exc):
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Done."))
+        return redirect("cbms:report_detail", report.pk)
+
+
+class AttachmentDownload(View):
+    """Always a download (never rendered inline) and never sniffed; 404 outside the caller's
+    scope, as for the report itself."""
+
+    def get(self, request, pk: int, attachment_id: int):
+        report = get_object_or_404(ProgressReport.objects.visible_to(request.user), pk=pk)
+        attachment = get_object_or_404(ReportAttachment, pk=attachment_id, report=report)
+        try:
+            handle = attachment.file.open("rb")
+        except FileNotFoundError as exc:
+            raise Http404 from exc
+        response = FileResponse(
+            handle,
+            as_attachment=True,
+            filename=attachment.original_name,
+            content_type=attachment.content_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        return response
