@@ -1,5 +1,7 @@
 import re
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from rest_framework import serializers
 
 from hoa_portal.api.serializers import ModelCleanSerializer
@@ -34,7 +36,22 @@ class CountrySerializer(ModelCleanSerializer):
         return value
 
 
+class OptionalEmailField(serializers.CharField):
+    """An email address, or "" for an account without one. Checked here rather than by an
+    EmailField, whose `format: email` in the schema would refuse the empty string."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if value:
+            try:
+                validate_email(value)
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError(exc.messages) from exc
+        return value
+
+
 class UserOut(serializers.ModelSerializer):
+    email = OptionalEmailField(allow_blank=True, max_length=254, required=False)
     country = serializers.SlugRelatedField(
         slug_field="code",
         queryset=Country.objects.all(),
