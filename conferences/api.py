@@ -38,9 +38,6 @@ class MeetingWriters(BasePermission):
         )
 
 
-LISTED_COLUMNS = ("id", "kind", "date", "status", "city", "cbm__code", "host__code")
-
-
 class MeetingViewSet(PortalViewSet):
     """SOMs, AMs and RTGs. `?date_after=&date_before=` filter on the date."""
 
@@ -51,11 +48,7 @@ class MeetingViewSet(PortalViewSet):
     ordering = ["-date", "id"]
 
     def get_queryset(self):
-        meetings = Meeting.objects.visible_to(self.request.user).select_related("cbm", "host")
-        if self.action == "list":
-            # A list shows no notes and only the codes of the CBM and host.
-            meetings = meetings.only(*LISTED_COLUMNS)
-        return meetings
+        return Meeting.objects.visible_to(self.request.user).select_related("cbm", "host")
 
     def perform_create(self, serializer):
         self._check_may_record(serializer.validated_data)
