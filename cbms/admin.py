@@ -220,12 +220,14 @@ class ProgressReportAdmin(ReportHistoryAdmin):
 @admin.register(ReportSubmission)
 class ReportSubmissionAdmin(ReportHistoryAdmin):
     list_display = ("report", "number", "submitted_by", "submitted_at")
+    search_fields = ("report__cbm__code", "report__country__name", "narrative")
     list_select_related = ("report__cbm", "report__conference", "report__country", "submitted_by")
 
 
 @admin.register(ReportReview)
 class ReportReviewAdmin(ReportHistoryAdmin):
     list_display = ("submission", "decision", "reviewer")
+    search_fields = ("submission__report__cbm__code", "comment")
     list_filter = ("decision",)
     list_select_related = (
         "submission__report__cbm",
@@ -238,6 +240,7 @@ class ReportReviewAdmin(ReportHistoryAdmin):
 @admin.register(ReportActivityUpdate)
 class ReportActivityUpdateAdmin(ReportHistoryAdmin):
     list_display = ("report", "activity", "status", "percent")
+    search_fields = ("report__cbm__code", "activity__title", "note")
     list_filter = ("status",)
     list_select_related = (
         "report__cbm",
@@ -250,4 +253,5 @@ class ReportActivityUpdateAdmin(ReportHistoryAdmin):
 @admin.register(ReportAttachment)
 class ReportAttachmentAdmin(ReportHistoryAdmin):
     list_display = ("report", "original_name", "size")
+    search_fields = ("report__cbm__code", "original_name")
     list_select_related = ("report__cbm", "report__conference", "report__country")
