@@ -183,7 +183,8 @@ def cycles(conferences: Sequence[Conference]) -> list[Cycle]:
     following: list[Conference | None] = [*ordered[1:], None]
     return [
         _cycle(current.number, current.date, after)
-        for current, after in zip(ordered, following, strict=True)
+        # `following` is one longer than `ordered` only when there is no conference at all.
+        for current, after in zip(ordered, following, strict=False)
         if current.held and current.date is not None
     ]
 

@@ -835,3 +835,17 @@ def test_property_meeting_order_does_not_matter(scenario: Scenario) -> None:
     reordered = scenario_evaluate(scenario, meetings=list(reversed(scenario.meetings)))
 
     assert reordered == scenario_evaluate(scenario)
+
+
+def test_no_conference_yet_means_no_cycle_and_no_obligation():
+    assert compliance.cycles([]) == []
+    result = compliance.evaluate(
+        cycles=[],
+        approved_on=date(2012, 6, 14),
+        leads=[],
+        meetings=[],
+        rule_effective_from=date(2014, 10, 31),
+        on=date(2026, 11, 22),
+    )
+    assert result.obligations == ()
+    assert result.annual == ()
