@@ -15,6 +15,7 @@ from datetime import date
 from django.db import transaction
 from django.db.models.constants import OnConflict
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from conferences.models import Article, MeetingKind, MinisterialConference
 from conferences.models import Meeting as MeetingRow
@@ -295,7 +296,7 @@ def _enqueue_drain() -> None:
         return
     try:
         compliance_outbox_drain.delay()
-    except Exception:  # the broker is unreachable: the outbox keeps the work for the sweep
+    except (KombuOperationalError, OSError):  # the broker is unreachable; the outbox keeps the work
         _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
         logger.warning("Could not queue the compliance re-evaluation", exc_info=True)
 
