@@ -15,7 +15,8 @@ the same 100 ids, and that the server runs with DEBUG off.
 
 The load generator is wrk when it is installed (`make bench-api` installs Debian's), else a small
 Python one (threads with keep-alive connections). Either runs for DURATION seconds per endpoint
-over CONNECTIONS connections and stops by itself; nothing leaves 127.0.0.1.
+over CONNECTIONS connections and stops by itself; nothing leaves 127.0.0.1. The API and its
+baseline alternate in ROUNDS slices, so load from elsewhere on the machine falls on both.
 
 Run it with `make bench-api` (PostgreSQL database hoa_portal_benchapi, created and migrated if
 missing) or `DATABASE_URL=... python -m benchmarks.api [--profile]`. It wipes the tables it fills,
@@ -73,6 +74,7 @@ CONFERENCES = 25
 CBMS = 100  # x 25 conferences x 2 kinds = 5,000 obligations
 PAGE_SIZE = 100
 DURATION = 10  # seconds per endpoint
+ROUNDS = 5  # the API and its baseline alternate in this many slices of DURATION / ROUNDS
 WARMUP = 2  # seconds per endpoint, not counted
 CONNECTIONS = 4
 WORKERS = 2
@@ -100,6 +102,17 @@ class Result:
     @property
     def rps(self) -> float:
         return self.requests / self.seconds
+
+    @classmethod
+    def combined(cls, parts: list["Result"]) -> "Result":
+        """Slices of one run: counts add up; the percentiles are the slices' medians."""
+        return cls(
+            requests=sum(part.requests for part in parts),
+            seconds=sum(part.seconds for part in parts),
+            errors=sum(part.errors for part in parts),
+            p50_ms=statistics.median(part.p50_ms for part in parts),
+            p95_ms=statistics.median(part.p95_ms for part in parts),
+        )
 
 
 # --- Data ---------------------------------------------------------------------------------------
@@ -441,14 +454,24 @@ def main() -> int:
             return python_run(port, path, token, seconds)
 
         server_check(port, token)
+        # API and baseline take turns in ROUNDS slices, so a machine that gets busier halfway
+        # through (other jobs, CPU frequency) weighs on both sides alike.
+        slice_seconds = max(1, options.duration // ROUNDS)
         for name, (api, baseline) in ENDPOINTS.items():
-            for label, path in (("API", api_url(api)), ("baseline", baseline)):
+            paths = {"API": api_url(api), "baseline": baseline}
+            for path in paths.values():
                 load(path, WARMUP)
-                results[(name, label)] = load(path, options.duration)
+            slices = {label: [] for label in paths}
+            for _ in range(ROUNDS):
+                for label, path in paths.items():
+                    slices[label].append(load(path, slice_seconds))
+            for label, parts in slices.items():
+                results[(name, label)] = Result.combined(parts)
 
     print()
     print(
-        f"{generator}, {CONNECTIONS} connections x {options.duration} s per row, on gunicorn "
+        f"{generator}, {CONNECTIONS} connections x {options.duration} s per row (in {ROUNDS} "
+        f"slices, API and baseline alternating), on gunicorn "
         f"({WORKERS} sync workers, DEBUG off, CONN_MAX_AGE=60) at {HOST}, PostgreSQL; "
         f"{PAGE_SIZE} rows per response, analyst token"
     )

@@ -8,6 +8,10 @@ from cbms.views import ComplianceDashboard, MyCountry
 from .views import HomeView, RecordsIndex
 
 urlpatterns = [
+    # First: the resolver tries patterns in order, and API clients call most often.
+    path("api/v1/", include("hoa_portal.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", HomeView.as_view(), name="home"),
     path(
         "accounts/login/",
@@ -23,9 +27,6 @@ urlpatterns = [
     path("", include("conferences.urls")),
     path("", include("cbms.urls")),
     path("admin/", admin.site.urls),
-    path("api/v1/", include("hoa_portal.api_urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
 
 handler404 = "hoa_portal.views.not_found"

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext
+from knox.models import AuthToken
 
 from .models import Country, Notification, NotificationChannel, Participation, Role, User
 
@@ -247,3 +248,10 @@ def user_update(*, user: User, actor: User, changes: Mapping[str, Any]) -> User:
         _password_set(user, password)
     user.save()
     return user
+
+
+def api_tokens_purge() -> int:
+    """Delete expired API tokens; returns how many. A request refuses its own expired token as it
+    comes (hoa_portal.api.authentication), so this only keeps the table from growing."""
+    deleted, _ = AuthToken.objects.filter(expiry__lt=timezone.now()).delete()
+    return deleted

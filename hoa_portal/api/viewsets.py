@@ -1,11 +1,18 @@
 """The base every API viewset stands on, so none can skip scoping, export or input hygiene."""
 
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 from django.core.exceptions import FieldDoesNotExist
-from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework import serializers, viewsets
+from django.db.models import QuerySet
+from rest_framework import ISO_8601, serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
+from rest_framework.settings import api_settings
 
+from .filters import PortalFilterBackend
 from .permissions import SecretariatWritesOthersRead
 from .renderers import csv_streaming_response
 
@@ -43,8 +50,9 @@ class ValuesListMixin:
     """A JSON list page read as dicts (`.values()`) rather than model instances, whenever every
     field of the serializer is a column of the model or the slug of a related row.
 
-    The output is the serializer's own (each value goes through its field's to_representation);
-    only the model instances are skipped, which cost more than the rest of the request.
+    The output is the serializer's own (each value goes through its field's to_representation,
+    except where that returns a database value unchanged); only the model instances are
+    skipped, which cost more than the rest of the request.
     """
 
     def list(self, request, *args, **kwargs):
@@ -52,26 +60,76 @@ class ValuesListMixin:
         if columns is None or request.accepted_renderer.format == "csv":
             return super().list(request, *args, **kwargs)
         queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset.values(*(path for path, _ in columns.values())))
-        rows = [
-            {
-                name: value if raw or value is None else field.to_representation(value)
-                for name, (path, field), raw in (
-                    (name, spec, isinstance(spec[1], serializers.RelatedField))
-                    for name, spec in columns.items()
-                )
-                for value in (row[path],)
-            }
-            for row in page
-        ]
-        return self.get_paginated_response(rows)
+        rows = queryset.values(*(column.path for column in columns))
+        page = self.paginate_queryset(CountedBy(rows, queryset))
+        return self.get_paginated_response(
+            [
+                {
+                    column.name: value
+                    if column.represent is None or value is None
+                    else column.represent(value)
+                    for column in columns
+                    for value in (row[column.path],)
+                }
+                for row in page
+            ]
+        )
 
 
-def values_columns(serializer_class) -> dict[str, tuple[str, serializers.Field]] | None:
-    """{output name: (values() path, field)} if the serializer can be read from `.values()`."""
+class CountedBy:
+    """A `.values()` queryset that pages like itself but counts like the queryset it came from.
+
+    `.values("cbm__code")` joins the CBM table, and count() keeps the join; the model queryset
+    counts without it. Every such join follows a foreign key (at most one row), so both counts
+    are equal and only the cheaper one is run.
+    """
+
+    def __init__(self, rows: QuerySet, counted: QuerySet):
+        self.rows, self.counted = rows, counted
+        self.ordered = rows.ordered
+
+    def count(self) -> int:
+        return self.counted.count()
+
+    def __getitem__(self, key):
+        return self.rows[key]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+@dataclass(frozen=True)
+class ValuesColumn:
+    name: str
+    path: str
+    # None where the field would return the database value as it is.
+    represent: Callable[[Any], Any] | None
+
+
+# Fields whose to_representation returns a value read from their column unchanged...
+_UNCHANGED = (
+    serializers.CharField,
+    serializers.ChoiceField,
+    serializers.IntegerField,
+    serializers.BooleanField,
+)
+
+
+def _left_to_renderer(field: serializers.Field) -> bool:
+    """...or one the JSON renderer writes the same way itself: an ISO 8601 date."""
+    output_format = getattr(field, "format", api_settings.DATE_FORMAT)
+    return type(field) is serializers.DateField and output_format == ISO_8601
+
+
+@functools.cache
+def values_columns(serializer_class) -> tuple[ValuesColumn, ...] | None:
+    """The serializer's output as `.values()` columns, or None if it cannot be read that way.
+
+    Cached per class: it depends on the serializer's declaration only, never on the request.
+    """
     serializer = serializer_class()
     model = serializer.Meta.model
-    columns = {}
+    columns = []
     for name, field in serializer.fields.items():
         if field.write_only:
             continue
@@ -91,18 +149,23 @@ def values_columns(serializer_class) -> dict[str, tuple[str, serializers.Field]]
             return None
         if "." in path or path == "*":
             return None
-        columns[name] = (path, field)
-    return columns
+        unchanged = (
+            isinstance(field, serializers.RelatedField)
+            or type(field) in _UNCHANGED
+            or _left_to_renderer(field)
+        )
+        columns.append(ValuesColumn(name, path, None if unchanged else field.to_representation))
+    return tuple(columns)
 
 
 class PortalReadOnlyViewSet(
     RejectNulMixin, ExportMixin, ValuesListMixin, viewsets.ReadOnlyModelViewSet
 ):
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filter_backends = [PortalFilterBackend, OrderingFilter]
     permission_classes = [SecretariatWritesOthersRead]
 
 
 class PortalViewSet(RejectNulMixin, ExportMixin, ValuesListMixin, viewsets.ModelViewSet):
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filter_backends = [PortalFilterBackend, OrderingFilter]
     permission_classes = [SecretariatWritesOthersRead]
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]

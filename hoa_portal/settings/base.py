@@ -111,11 +111,11 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="HoA-IP Secretariat <secr
 # --- REST framework --------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "hoa_portal.api.authentication.PortalTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["hoa_portal.api.permissions.SecretariatWritesOthersRead"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["hoa_portal.api.filters.PortalFilterBackend"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -191,6 +191,10 @@ CELERY_BEAT_SCHEDULE = {
     "compliance-outbox-drain": {
         "task": "cbms.tasks.compliance_outbox_drain",
         "schedule": crontab(minute="*/5"),
+    },
+    "api-tokens-purge": {
+        "task": "members.tasks.api_tokens_purge",
+        "schedule": crontab(hour=3, minute=15),
     },
 }
 
