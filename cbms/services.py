@@ -275,7 +275,23 @@ def compliance_recompute_request(*, cbm_ids: Iterable[int]) -> None:
     if not rows:
         return
     ComplianceOutbox.objects.bulk_create(rows)
-    transaction.on_commit(_enqueue_drain, robust=True)
+    if not _drain_already_due():
+        transaction.on_commit(_enqueue_drain, robust=True)
+
+
+def _drain_already_due() -> bool:
+    """Whether this transaction, at this savepoint, already nudges a drain when it commits: one
+    nudge serves every record it saves (loading the HoA-IP data saves ~150 in one transaction).
+    Only a nudge registered at the same savepoint counts: a savepoint rolled back takes its
+    callbacks with it, so what is still registered there is exactly what will run."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        return False
+    here = set(connection.savepoint_ids)
+    return any(
+        func is _enqueue_drain and savepoints == here
+        for savepoints, func, _ in connection.run_on_commit
+    )
 
 
 def all_cbm_ids() -> list[int]:

@@ -119,7 +119,7 @@ def test_a_leadership_ended_before_the_cycle_leaves_it_without_a_lead(
     cbm, _ = led_cbm
     role = CBMRole.objects.get(cbm=cbm)
     role.until = dt.date(2015, 12, 8)
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         role.save()
     assert statuses("CT")[(5, "review")] == "no_lead"
     assert statuses("CT")[(4, "review")] == "missed"

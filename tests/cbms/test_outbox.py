@@ -4,6 +4,7 @@ No broker is needed: the enqueue is registered with on_commit, so what matters i
 callback survives the rollback.
 """
 
+import contextlib
 import datetime as dt
 
 import pytest
@@ -102,3 +103,33 @@ def test_a_service_that_raises_after_requesting_a_recompute_runs_nothing(
         _edit(scenario)
     assert drains_run
     assert not ComplianceOutbox.objects.exists()
+
+
+@pytest.mark.django_db
+def test_one_transaction_saving_many_records_nudges_once(
+    compliance_scenario, django_capture_on_commit_callbacks
+):
+    scenario = compliance_scenario()
+
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        for _ in range(3):
+            services.compliance_recompute_request(cbm_ids=[scenario.cbm.pk])
+
+    assert callbacks == [services._enqueue_drain]
+    assert ComplianceOutbox.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_a_nudge_lost_with_a_rolled_back_savepoint_is_registered_again(
+    compliance_scenario, django_capture_on_commit_callbacks
+):
+    scenario = compliance_scenario()
+
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        with contextlib.suppress(RuntimeError), transaction.atomic():
+            services.compliance_recompute_request(cbm_ids=[scenario.cbm.pk])
+            raise RuntimeError("the savepoint is rolled back, its nudge with it")
+        services.compliance_recompute_request(cbm_ids=[scenario.cbm.pk])
+
+    assert callbacks == [services._enqueue_drain]
+    assert ComplianceOutbox.objects.count() == 1
