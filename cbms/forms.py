@@ -9,7 +9,15 @@ from conferences.models import MinisterialConference
 from members.forms import DateInput, PortalModelForm
 from members.models import Country, Role, User
 
-from .models import CBM, Activity, CBMRole, ImplementationPlanVersion, PriorityArea, RoleKind
+from .models import (
+    CBM,
+    Activity,
+    CBMName,
+    CBMRole,
+    ImplementationPlanVersion,
+    PriorityArea,
+    RoleKind,
+)
 
 
 class CBMForm(PortalModelForm):
@@ -85,6 +93,54 @@ class CBMRoleForm(PortalModelForm):
         help_texts = {"country": _("A country or an organization, not both.")}
 
 
+class CBMRoleEndForm(PortalModelForm):
+    """The last day of a role, inclusive. The role's other fields take part in the model's
+    checks (a role cannot end before it starts) without being typed again."""
+
+    fixed_fields = ("cbm", "country", "organization", "role", "since")
+
+    class Meta:
+        model = CBMRole
+        fields = ["until"]
+        widgets = {"until": DateInput()}
+        labels = {"until": _("Last day")}
+        help_texts = {"until": _("The last day the role is held.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["until"].required = True
+
+
+class CBMNameForm(PortalModelForm):
+    """A name the CBM carried (or carries): e.g. DM, Disaster Management, until 8 Dec 2019."""
+
+    fixed_fields = ("cbm",)
+
+    class Meta:
+        model = CBMName
+        fields = ["code", "name", "since", "until", "decided_at"]
+        widgets = {"since": DateInput(), "until": DateInput()}
+        labels = {
+            "code": _("Code"),
+            "name": _("Name"),
+            "since": _("Since"),
+            "until": _("Until"),
+            "decided_at": _("Decided at"),
+        }
+        help_texts = {
+            "since": _("The first day the CBM carried this name."),
+            "until": _("The last day it carried this name; empty for its present name."),
+            "decided_at": _("The conference that adopted this name, if known."),
+        }
+        error_messages = {
+            "since": {"unique_together": _("The CBM already has a name from this day.")}
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["decided_at"].queryset = MinisterialConference.objects.select_related("host")
+
+
 class PlanVersionForm(PortalModelForm):
     fixed_fields = ("cbm",)
 
@@ -100,6 +156,9 @@ class PriorityAreaForm(PortalModelForm):
     class Meta:
         model = PriorityArea
         fields = ["number", "title"]
+        error_messages = {
+            "number": {"unique_together": _("The plan already has a priority area so numbered.")}
+        }
 
 
 class ActivityForm(PortalModelForm):
@@ -108,6 +167,11 @@ class ActivityForm(PortalModelForm):
     class Meta:
         model = Activity
         fields = ["number", "title", "description"]
+        error_messages = {
+            "number": {
+                "unique_together": _("The priority area already has an activity so numbered.")
+            }
+        }
 
 
 class DashboardFilterForm(forms.Form):

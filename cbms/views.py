@@ -7,13 +7,20 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import django_filters
-from django.db.models import Prefetch
+from django.contrib import messages
+from django.db import IntegrityError, transaction
+from django.db.models import Prefetch, ProtectedError, RestrictedError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
+from django_htmx.http import reswap, retarget
 
 from conferences.models import Meeting, MeetingKind, MinisterialConference
 from hoa_portal.views import (
@@ -27,13 +34,20 @@ from hoa_portal.views import (
     PortalUpdateView,
 )
 from members.models import Country
-from members.permissions import can_see_compliance, is_focal_point, is_secretariat
+from members.permissions import (
+    can_edit_records,
+    can_see_compliance,
+    is_focal_point,
+    is_secretariat,
+)
 
 from . import compliance
 from .forms import (
     ActivityForm,
     CBMCreateForm,
     CBMForm,
+    CBMNameForm,
+    CBMRoleEndForm,
     CBMRoleForm,
     DashboardFilterForm,
     PlanVersionForm,
@@ -42,6 +56,7 @@ from .forms import (
 from .models import (
     CBM,
     Activity,
+    CBMName,
     CBMRole,
     ImplementationPlanVersion,
     ObligationStatus,
@@ -51,6 +66,144 @@ from .models import (
 )
 from .permissions import led_cbm_ids
 from .services import CBMHistory, Timeline, cbm_compliance, cbm_histories_read, timeline_read
+
+# --- Rows edited in place (htmx) ----------------------------------------------------------------
+#
+# A row's Edit, Delete or Add link is a plain link to the form page, which saves and redirects
+# back: that is the page without JavaScript. With htmx, the same URL answers with the row's form
+# (or its delete question) in place of the row; once saved, with the part of the page the row
+# belongs to, re-rendered (so the order and the numbering stay right), and a status message out
+# of band. Refused input comes back as the row's form with the errors and what was typed.
+
+PLAN_BLOCK = "plan-body"
+ROLES_BLOCK = "cbm-roles"
+
+
+def is_inline(request) -> bool:
+    """An htmx request from a row of a page (a boosted link wants the whole page)."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.boosted
+
+
+def asks_for(request, dom_id: str) -> bool:
+    """An htmx request for one part of a page only (a Cancel puts that part back as it was)."""
+    return is_inline(request) and request.htmx.target == dom_id
+
+
+@dataclass(frozen=True)
+class Block:
+    """A part of a page, by its element id, as HTML."""
+
+    dom_id: str
+    html: str
+
+
+def inline_done(request, block: Block, message: str) -> HttpResponse:
+    """The part of the page a row belongs to, re-rendered in place of the form that changed it,
+    and a message in the page's status region."""
+    status = render_to_string(
+        "portal/_inline_status.html", {"message": message, "oob": True}, request=request
+    )
+    response = HttpResponse(block.html + status)
+    return reswap(retarget(response, f"#{block.dom_id}"), "outerHTML")
+
+
+class InlineRowMixin:
+    inline_tag = "div"  # the element the form takes the place of: a list item, a div
+    inline_class = ""
+    block_id = ""
+
+    def inline_id(self) -> str:
+        raise NotImplementedError
+
+    def page_url(self) -> str:
+        """The page the row is on: where Cancel goes, with or without JavaScript."""
+        raise NotImplementedError
+
+    def block(self, obj) -> Block:
+        raise NotImplementedError
+
+    def inline_context(self) -> dict:
+        return {
+            "inline_id": self.inline_id(),
+            "inline_tag": self.inline_tag,
+            "inline_class": self.inline_class,
+            "form_action": self.request.path,
+            "cancel_url": self.page_url(),
+            "cancel_target": f"#{self.block_id}",
+        }
+
+
+class InlineFormMixin(InlineRowMixin):
+    """A create or update view that also answers htmx with the row's form."""
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        if is_inline(self.request):
+            # Several forms may be open on one page: their fields' ids must differ.
+            kwargs["auto_id"] = f"id_{self.inline_id()}_%s"
+        return kwargs
+
+    def render_to_response(self, context, **response_kwargs):
+        if not is_inline(self.request):
+            return super().render_to_response(context, **response_kwargs)
+        form = context["form"]
+        first = next((n for n in form.fields if n in form.errors), next(iter(form.fields), None))
+        if first is not None:
+            form.fields[first].widget.attrs["autofocus"] = True
+        context.update(self.inline_context())
+        return TemplateResponse(self.request, "portal/_inline_form.html", context)
+
+    def form_valid(self, form):
+        try:
+            with transaction.atomic():
+                self.object = form.save()
+        except IntegrityError:
+            # A constraint no validator foresaw (two people saving at once): refused, not a 500.
+            form.add_error(
+                None, _("This change conflicts with the records already stored: please retry.")
+            )
+            return self.form_invalid(form)
+        message = self.success_message or _("Saved %s.") % self.object
+        if is_inline(self.request):
+            return inline_done(self.request, self.block(self.object), message)
+        messages.success(self.request, message)
+        return redirect(self.get_success_url())
+
+    def form_invalid(self, form):
+        if is_inline(self.request):
+            return self.render_to_response(self.get_context_data(form=form))
+        return super().form_invalid(form)
+
+
+class InlineDeleteMixin(InlineRowMixin):
+    """A delete view that also answers htmx: the question in the row, then the row gone."""
+
+    def get(self, request, *args, **kwargs):
+        if not is_inline(request):
+            return super().get(request, *args, **kwargs)
+        self.object = self.get_object()
+        return self.inline_question()
+
+    def inline_question(self, error: str = "") -> TemplateResponse:
+        context = self.get_context_data(object=self.object)
+        context.update(self.inline_context(), error=error)
+        return TemplateResponse(self.request, "portal/_inline_delete.html", context)
+
+    def form_valid(self, form):
+        if not is_inline(self.request):
+            return super().form_valid(form)
+        label = str(self.object)
+        try:
+            with transaction.atomic():
+                self.object.delete()
+        except (ProtectedError, RestrictedError):
+            return self.inline_question(
+                error=_("%(record)s was not deleted: other records still refer to it.")
+                % {"record": label}
+            )
+        return inline_done(self.request, self.block(self.object), _("Deleted %s.") % label)
+
 
 # --- CBMs ---------------------------------------------------------------------------------------
 
@@ -134,35 +287,66 @@ def visible_plans(user):
     return plans if is_secretariat(user) else plans.exclude(status=PlanStatus.DRAFT)
 
 
+def _roles_prefetch() -> Prefetch:
+    return Prefetch("roles", queryset=CBMRole.objects.select_related("country", "organization"))
+
+
+def roles_context(cbm: CBM, user) -> dict:
+    """What the roles section of a CBM's page and its "Led by" line show."""
+    today = timezone.localdate()
+    roles = list(cbm.roles.all())
+    return {
+        "object": cbm,
+        "today": today,
+        "leads": [r for r in roles if r.role == RoleKind.LEAD],
+        "supporters": [r for r in roles if r.role == RoleKind.SUPPORTING],
+        "current_leads": _parties(cbm, RoleKind.LEAD, on=today),
+        "can_edit": can_edit_records(user),
+    }
+
+
+def roles_block(request, cbm_id: int, *, focus_role: int | None = None) -> Block:
+    """The roles section, and, out of band, the "Led by" line a change of lead alters."""
+    cbm = get_object_or_404(CBM.objects.prefetch_related(_roles_prefetch()), pk=cbm_id)
+    context = {**roles_context(cbm, request.user), "focus_role": focus_role, "oob": True}
+    html = render_to_string("cbms/_roles_block.html", context, request=request)
+    html += render_to_string("cbms/_leads.html", context, request=request)
+    return Block(ROLES_BLOCK, html)
+
+
 class CBMDetail(PortalDetailView):
     model = CBM
     template_name = "cbms/cbm_detail.html"
+
+    def get(self, request, *args, **kwargs):
+        if asks_for(request, ROLES_BLOCK):
+            return HttpResponse(roles_block(request, kwargs["pk"]).html)
+        return super().get(request, *args, **kwargs)
 
     def visible(self):
         user = self.request.user
         plans = visible_plans(user).prefetch_related("priority_areas__activities")
         meetings = Meeting.objects.visible_to(user).select_related("host").order_by("-date")
         return CBM.objects.select_related("approved_at", "desk_officer").prefetch_related(
-            Prefetch("roles", queryset=CBMRole.objects.select_related("country", "organization")),
-            "names",
+            _roles_prefetch(),
+            Prefetch("names", queryset=CBMName.objects.select_related("decided_at__host")),
             Prefetch("plan_versions", queryset=plans.order_by("-version")),
             Prefetch("meetings", queryset=meetings, to_attr="visible_meetings"),
         )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        cbm, user, today = self.object, self.request.user, timezone.localdate()
-        roles = list(cbm.roles.all())
+        cbm, user = self.object, self.request.user
         plans = list(cbm.plan_versions.all())
+        names = list(cbm.names.all())
         context.update(
-            today=today,
-            leads=[r for r in roles if r.role == RoleKind.LEAD],
-            supporters=[r for r in roles if r.role == RoleKind.SUPPORTING],
-            current_leads=_parties(cbm, RoleKind.LEAD, on=today),
+            roles_context(cbm, user),
             plans=plans,
             current_plan=next((p for p in plans if p.status == PlanStatus.IN_FORCE), None),
             meetings=cbm.visible_meetings,
-            names=[n for n in cbm.names.all() if n.code != cbm.code or n.name != cbm.name],
+            names=names,
+            # "Formerly known as": the names the CBM carried before its present one.
+            former_names=[n for n in names if n.code != cbm.code or n.name != cbm.name],
             can_record_rtg=is_secretariat(user) or cbm.pk in led_cbm_ids(user),
             show_desk_officer=can_see_compliance(user),
         )
@@ -205,6 +389,59 @@ class CBMHistoryView(PortalHistoryView):
 
     def back_url(self, obj):
         return _cbm_page(obj)
+
+
+# --- Names a CBM carried ------------------------------------------------------------------------
+
+
+def _names_section(obj) -> str:
+    return reverse("cbms:cbm_detail", args=[obj.cbm_id]) + "#names"
+
+
+class NameCreate(PortalCreateView):
+    model = CBMName
+    form_class = CBMNameForm
+    parent_model = CBM
+    parent_field = "cbm"
+
+    def heading(self) -> str:
+        return _("A name of %(cbm)s") % {"cbm": self.get_parent()}
+
+    def success_target(self, obj):
+        return _names_section(obj)
+
+
+class NameScoped:
+    model = CBMName
+
+    def scoped(self):
+        return CBMName.objects.select_related("cbm")
+
+
+class NameUpdate(NameScoped, PortalUpdateView):
+    form_class = CBMNameForm
+
+    def heading(self) -> str:
+        return _("Edit the name %(name)s of %(cbm)s") % {
+            "name": self.object,
+            "cbm": self.object.cbm.code,
+        }
+
+    def success_target(self, obj):
+        return _names_section(obj)
+
+
+class NameDelete(NameScoped, PortalDeleteView):
+    def after_delete_url(self, obj):
+        return _names_section(obj)
+
+    def back_url(self, obj):
+        return _names_section(obj)
+
+
+class NameHistory(NameScoped, PortalHistoryView):
+    def back_url(self, obj):
+        return _names_section(obj)
 
 
 # --- Roles --------------------------------------------------------------------------------------
@@ -252,11 +489,24 @@ class RoleList(PortalListView):
         return _role_page(obj)
 
 
-class RoleCreate(PortalCreateView):
+class RoleInline:
+    block_id = ROLES_BLOCK
+
+    def block(self, obj) -> Block:
+        return roles_block(self.request, obj.cbm_id, focus_role=obj.pk)
+
+
+class RoleCreate(RoleInline, InlineFormMixin, PortalCreateView):
     model = CBMRole
     form_class = CBMRoleForm
     parent_model = CBM
     parent_field = "cbm"
+
+    def inline_id(self) -> str:
+        return "cbm-role-add"
+
+    def page_url(self) -> str:
+        return _cbm_page(self.get_parent())
 
     def success_target(self, obj):
         return _role_page(obj)
@@ -269,8 +519,34 @@ class RoleScoped:
         return CBMRole.objects.select_related("cbm", "country", "organization")
 
 
-class RoleUpdate(RoleScoped, PortalUpdateView):
+class RoleRow(RoleInline):
+    inline_tag = "li"
+    inline_class = "list-group-item"
+
+    def inline_id(self) -> str:
+        return f"role-{self.object.pk}"
+
+    def page_url(self) -> str:
+        return _role_page(self.object)
+
+
+class RoleUpdate(RoleScoped, RoleRow, InlineFormMixin, PortalUpdateView):
     form_class = CBMRoleForm
+
+    def success_target(self, obj):
+        return _role_page(obj)
+
+
+class RoleEnd(RoleScoped, RoleRow, InlineFormMixin, PortalUpdateView):
+    """End a role on a day: it stays on record, with its last day."""
+
+    form_class = CBMRoleEndForm
+
+    def get_initial(self):
+        return {"until": self.object.until or timezone.localdate()}
+
+    def heading(self) -> str:
+        return _("End: %(role)s") % {"role": self.object}
 
     def success_target(self, obj):
         return _role_page(obj)
@@ -335,9 +611,22 @@ class PlanList(PortalListView):
         return visible_plans(self.request.user).select_related("cbm")
 
 
+def plan_block(request, plan_id: int, **focus) -> Block:
+    """A plan's priority areas and activities, as its page shows them to this user."""
+    plans = visible_plans(request.user).prefetch_related("priority_areas__activities")
+    plan = get_object_or_404(plans, pk=plan_id)
+    context = {"plan": plan, "manage": can_edit_records(request.user), **focus}
+    return Block(PLAN_BLOCK, render_to_string("cbms/_plan_block.html", context, request=request))
+
+
 class PlanDetail(PortalDetailView):
     model = ImplementationPlanVersion
     template_name = "cbms/plan_detail.html"
+
+    def get(self, request, *args, **kwargs):
+        if asks_for(request, PLAN_BLOCK):
+            return HttpResponse(plan_block(request, kwargs["pk"]).html)
+        return super().get(request, *args, **kwargs)
 
     def visible(self):
         return (
@@ -410,7 +699,14 @@ class AreaList(PortalListView):
         return _plan_page(obj.plan_id)
 
 
-class AreaCreate(PortalCreateView):
+class AreaInline:
+    block_id = PLAN_BLOCK
+
+    def block(self, obj) -> Block:
+        return plan_block(self.request, obj.plan_id, focus_area=obj.pk)
+
+
+class AreaCreate(AreaInline, InlineFormMixin, PortalCreateView):
     model = PriorityArea
     form_class = PriorityAreaForm
     parent_model = ImplementationPlanVersion
@@ -419,6 +715,12 @@ class AreaCreate(PortalCreateView):
     def get_initial(self):
         numbers = [a.number for a in self.get_parent().priority_areas.all()]
         return {"number": max(numbers, default=0) + 1}
+
+    def inline_id(self) -> str:
+        return "plan-area-add"
+
+    def page_url(self) -> str:
+        return _plan_page(self.get_parent().pk)
 
     def success_target(self, obj):
         return _plan_page(obj.plan_id)
@@ -431,14 +733,22 @@ class AreaScoped:
         return PriorityArea.objects.select_related("plan__cbm")
 
 
-class AreaUpdate(AreaScoped, PortalUpdateView):
+class AreaRow(AreaInline):
+    def inline_id(self) -> str:
+        return f"area-{self.object.pk}-head"
+
+    def page_url(self) -> str:
+        return _plan_page(self.object.plan_id)
+
+
+class AreaUpdate(AreaScoped, AreaRow, InlineFormMixin, PortalUpdateView):
     form_class = PriorityAreaForm
 
     def success_target(self, obj):
         return _plan_page(obj.plan_id)
 
 
-class AreaDelete(AreaScoped, PortalDeleteView):
+class AreaDelete(AreaScoped, AreaRow, InlineDeleteMixin, PortalDeleteView):
     def after_delete_url(self, obj):
         return _plan_page(obj.plan_id)
 
@@ -477,7 +787,14 @@ class ActivityList(PortalListView):
         return _plan_page(obj.priority_area.plan_id)
 
 
-class ActivityCreate(PortalCreateView):
+class ActivityInline:
+    block_id = PLAN_BLOCK
+
+    def block(self, obj) -> Block:
+        return plan_block(self.request, obj.priority_area.plan_id, focus_activity=obj.pk)
+
+
+class ActivityCreate(ActivityInline, InlineFormMixin, PortalCreateView):
     model = Activity
     form_class = ActivityForm
     parent_model = PriorityArea
@@ -486,6 +803,12 @@ class ActivityCreate(PortalCreateView):
     def get_initial(self):
         numbers = [a.number for a in self.get_parent().activities.all()]
         return {"number": max(numbers, default=0) + 1}
+
+    def inline_id(self) -> str:
+        return f"area-{self.get_parent().pk}-activity-add"
+
+    def page_url(self) -> str:
+        return _plan_page(self.get_parent().plan_id)
 
     def success_target(self, obj):
         return _plan_page(obj.priority_area.plan_id)
@@ -498,14 +821,24 @@ class ActivityScoped:
         return Activity.objects.select_related("priority_area__plan__cbm")
 
 
-class ActivityUpdate(ActivityScoped, PortalUpdateView):
+class ActivityRow(ActivityInline):
+    inline_tag = "li"
+
+    def inline_id(self) -> str:
+        return f"activity-{self.object.pk}"
+
+    def page_url(self) -> str:
+        return _plan_page(self.object.priority_area.plan_id)
+
+
+class ActivityUpdate(ActivityScoped, ActivityRow, InlineFormMixin, PortalUpdateView):
     form_class = ActivityForm
 
     def success_target(self, obj):
         return _plan_page(obj.priority_area.plan_id)
 
 
-class ActivityDelete(ActivityScoped, PortalDeleteView):
+class ActivityDelete(ActivityScoped, ActivityRow, InlineDeleteMixin, PortalDeleteView):
     def after_delete_url(self, obj):
         return _plan_page(obj.priority_area.plan_id)
 

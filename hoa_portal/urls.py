@@ -19,6 +19,8 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # set_language: the navbar's language switcher posts here.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("records/", RecordsIndex.as_view(), name="records"),
     path("dashboard/", ComplianceDashboard.as_view(), name="dashboard"),
     path("my-country/", MyCountry.as_view(), name="my_country"),

@@ -13,6 +13,7 @@ from .services import (
     country_update,
     participation_shown_first,
     user_create,
+    user_delete,
     user_update,
 )
 
@@ -86,3 +87,8 @@ class UserViewSet(PortalViewSet):
             actor=self.request.user,
             changes=serializer.validated_data,
         )
+
+    def perform_destroy(self, instance):
+        # As in the portal: an account that appears in any record or history is deactivated,
+        # never deleted, so every change keeps its author.
+        user_delete(user=instance, actor=self.request.user)

@@ -2,11 +2,13 @@
 uses (members is the app every other may import from)."""
 
 from django import forms
+from django.contrib.auth import password_validation
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import CheckConstraint, F, Q
 from django.db.models.constants import LOOKUP_SEP
+from django.utils.translation import gettext_lazy as _
 
-from .models import Country, Participation
+from .models import Country, Participation, Role, User
 
 
 class DateInput(forms.DateInput):
@@ -29,6 +31,9 @@ class PortalModelForm(forms.ModelForm):
     """
 
     fixed_fields: tuple[str, ...] = ()
+    # A check constraint's message goes next to the first field it names that the form shows,
+    # unless named here: {constraint name: field}.
+    check_error_fields: dict[str, str] = {}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -44,17 +49,41 @@ class PortalModelForm(forms.ModelForm):
             if isinstance(widget, forms.Textarea):
                 widget.attrs.setdefault("rows", 3)
 
+    # A service's error about a field the form calls otherwise: {service's name: form's name}.
+    service_error_fields: dict[str, str] = {}
+
     def _get_validation_exclusions(self):
         return super()._get_validation_exclusions() - set(self.fixed_fields)
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        """A service refused the change: its errors go next to the fields they are about."""
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for field, errors in error.error_dict.items():
+            name = self.service_error_fields.get(field, field)
+            self.add_error(name if name in self.fields else None, errors)
+        self._mark_invalid()
 
     def _update_errors(self, errors):
         if hasattr(errors, "error_dict"):
             moved = {}
             for field, messages in errors.error_dict.items():
                 key = field if field in self.fields or field == NON_FIELD_ERRORS else None
-                moved.setdefault(key or NON_FIELD_ERRORS, []).extend(messages)
+                for message in messages:
+                    target = self._unique_field(message) or key or NON_FIELD_ERRORS
+                    moved.setdefault(target, []).append(message)
             errors = ValidationError(moved)
         super()._update_errors(errors)
+
+    def _unique_field(self, error) -> str | None:
+        """A rule "unique per parent" (a number within its plan) is about the one field of it
+        the form shows: its message goes there rather than on top of the form."""
+        params = getattr(error, "params", None) or {}
+        if getattr(error, "code", None) != "unique_together" or "unique_check" not in params:
+            return None
+        shown = [name for name in params["unique_check"] if name in self.fields]
+        return shown[0] if len(shown) == 1 else None
 
     def _post_clean(self):
         super()._post_clean()
@@ -73,6 +102,8 @@ class PortalModelForm(forms.ModelForm):
             named = [
                 name for name in _condition_fields(constraint.condition) if name in self.fields
             ]
+            if self.check_error_fields.get(constraint.name) in self.fields:
+                named.insert(0, self.check_error_fields[constraint.name])
             shown = {
                 m
                 for name, errors in self._errors.items()
@@ -89,10 +120,14 @@ class PortalModelForm(forms.ModelForm):
 
     def full_clean(self):
         super().full_clean()
+        self._mark_invalid()
+
+    def _mark_invalid(self):
         for name in self.errors:
             if name in self.fields:
                 widget = self.fields[name].widget
-                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+                if "is-invalid" not in widget.attrs.get("class", ""):
+                    widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
 
 
 def _condition_fields(condition) -> list[str]:
@@ -125,3 +160,95 @@ class ParticipationForm(PortalModelForm):
         model = Participation
         fields = ["kind", "since", "until", "source", "note"]
         widgets = {"since": DateInput(), "until": DateInput()}
+
+
+# --- Users --------------------------------------------------------------------------------------
+
+
+class UserForm(PortalModelForm):
+    """An account's details. The role decides what the person may do; a focal point has the
+    country it represents, no other role has one (the model's constraint says so)."""
+
+    check_error_fields = {"user_country_iff_focal_point": "country"}
+
+    class Meta:
+        model = User
+        fields = ["username", "first_name", "last_name", "email", "role", "country"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["country"].queryset = Country.objects.order_by("name")
+        self.fields["role"].help_text = _(
+            "Secretariat staff edit every record; a focal point reports for its country; "
+            "an analyst reads."
+        )
+        for name in ("username", "first_name", "last_name", "email"):
+            # Someone else's account: the browser must not fill in the secretariat's own.
+            self.fields[name].widget.attrs["autocomplete"] = "off"
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+
+class NewPasswordMixin:
+    """A new password typed twice, checked by Django's password validators (settings) against
+    the account it is for. The service stores it hashed; nothing shows it again."""
+
+    service_error_fields = {"password": "password1"}
+
+    def add_password_fields(self):
+        attrs = {"autocomplete": "new-password", "class": "form-control"}
+        self.fields["password1"] = forms.CharField(
+            label=_("Password"),
+            strip=False,
+            widget=forms.PasswordInput(attrs=attrs),
+            help_text=password_validation.password_validators_help_text_html(),
+        )
+        self.fields["password2"] = forms.CharField(
+            label=_("Password again"),
+            strip=False,
+            widget=forms.PasswordInput(attrs=attrs),
+            help_text=_("The same password, to rule out a typing mistake."),
+        )
+
+    def clean_password2(self):
+        first, second = self.cleaned_data.get("password1"), self.cleaned_data.get("password2")
+        if first and second and first != second:
+            raise ValidationError(_("The two passwords differ."), code="password_mismatch")
+        return second
+
+    def _post_clean(self):
+        super()._post_clean()
+        password = self.cleaned_data.get("password2") and self.cleaned_data.get("password1")
+        if password and "password1" not in self._errors:
+            try:
+                password_validation.validate_password(password, self.instance)
+            except ValidationError as error:
+                self.add_error("password1", error)
+
+    @property
+    def password(self) -> str:
+        return self.cleaned_data["password1"]
+
+
+class UserCreateForm(NewPasswordMixin, UserForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # As in the API, a new account's role is chosen on purpose, never left to a default.
+        role = self.fields["role"]
+        role.choices = [("", "---------"), *Role.choices]
+        role.initial = None
+        self.initial.pop("role", None)
+        self.add_password_fields()
+
+
+class UserPasswordForm(NewPasswordMixin, PortalModelForm):
+    """A new password for an existing account."""
+
+    class Meta:
+        model = User
+        fields: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_password_fields()

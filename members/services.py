@@ -226,9 +226,18 @@ def user_create(
     role: str,
     email: str = "",
     country: Country | None = None,
+    first_name: str = "",
+    last_name: str = "",
 ) -> User:
     """A portal account; the password is checked against the validators and stored hashed."""
-    user = User(username=username, email=email, role=role, country=country)
+    user = User(
+        username=username,
+        email=email,
+        role=role,
+        country=country,
+        first_name=first_name,
+        last_name=last_name,
+    )
     user.full_clean(exclude=["password"])
     _password_set(user, password)
     user.save()
@@ -255,3 +264,66 @@ def api_tokens_purge() -> int:
     comes (hoa_portal.api.authentication), so this only keeps the table from growing."""
     deleted, _ = AuthToken.objects.filter(expiry__lt=timezone.now()).delete()
     return deleted
+
+
+def _not_oneself(*, user: User, actor: User, message: str) -> None:
+    if user.pk == actor.pk:
+        raise ValidationError(message)
+
+
+@transaction.atomic
+def user_set_active(*, user: User, actor: User, active: bool) -> User:
+    """Deactivate an account (it can no longer sign in, and its API tokens are revoked) or
+    reactivate it. Its records and history stay. Nobody deactivates their own account."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_active == active:
+        return user
+    if not active:
+        _not_oneself(
+            user=user, actor=actor, message=gettext("You cannot deactivate your own account.")
+        )
+    user.is_active = active
+    user._change_reason = "reactivated" if active else "deactivated"
+    user.full_clean(exclude=["password"])
+    user.save()
+    if not active:
+        AuthToken.objects.filter(user=user).delete()
+    return user
+
+
+# What may go with an account when it is deleted: its own notices and API tokens. Anything else
+# that refers to it, a record or an entry in a record's history, keeps the account.
+_DELETED_WITH_ACCOUNT = {Notification, AuthToken}
+
+
+def user_deletion_blockers(user: User) -> list[str]:
+    """The kinds of records (or their histories) that refer to the account, by name; an account
+    with any of them is deactivated, never deleted, so every change keeps its author."""
+    found = []
+    for relation in User._meta.get_fields(include_hidden=True):
+        if not (relation.auto_created and not relation.concrete and relation.is_relation):
+            continue
+        related = relation.related_model
+        if related in _DELETED_WITH_ACCOUNT or relation.many_to_many:
+            continue
+        if related._base_manager.filter(**{relation.field.name: user.pk}).exists():
+            found.append(str(related._meta.verbose_name_plural))
+    return sorted(set(found))
+
+
+@transaction.atomic
+def user_delete(*, user: User, actor: User) -> None:
+    """Delete an account that never did anything: created by mistake, never used. One that
+    appears in any record or history is refused: deactivate it instead."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    _not_oneself(user=user, actor=actor, message=gettext("You cannot delete your own account."))
+    blockers = user_deletion_blockers(user)
+    if blockers:
+        raise ValidationError(
+            gettext(
+                "This account appears in the records or their history (%(kinds)s): "
+                "deactivate it instead."
+            )
+            % {"kinds": ", ".join(blockers)}
+        )
+    user.delete()

@@ -33,4 +33,21 @@ urlpatterns = [
         name="participation_history",
     ),
     path("notifications/", views.NotificationList.as_view(), name="notifications"),
+    path("users/", views.UserList.as_view(), name="user_list"),
+    path("users/new/", views.UserCreate.as_view(), name="user_create"),
+    path("users/<int:pk>/", views.UserDetail.as_view(), name="user_detail"),
+    path("users/<int:pk>/edit/", views.UserUpdate.as_view(), name="user_update"),
+    path("users/<int:pk>/password/", views.UserPassword.as_view(), name="user_password"),
+    path(
+        "users/<int:pk>/deactivate/",
+        views.UserActive.as_view(active=False),
+        name="user_deactivate",
+    ),
+    path(
+        "users/<int:pk>/reactivate/",
+        views.UserActive.as_view(active=True),
+        name="user_reactivate",
+    ),
+    path("users/<int:pk>/delete/", views.UserDelete.as_view(), name="user_delete"),
+    path("users/<int:pk>/history/", views.UserHistory.as_view(), name="user_history"),
 ]

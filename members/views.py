@@ -1,10 +1,16 @@
 """Pages for countries, their participation periods and a user's notices."""
 
 import django_filters
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import ListView
+from django.views.generic import DetailView, ListView
 
 from hoa_portal.views import (
     Column,
@@ -18,8 +24,24 @@ from hoa_portal.views import (
     signed_in,
 )
 
-from .forms import CountryForm, ParticipationForm
-from .models import Country, Notification, NotificationChannel, Participation, ParticipationKind
+from .forms import CountryForm, ParticipationForm, UserCreateForm, UserForm, UserPasswordForm
+from .models import (
+    Country,
+    Notification,
+    NotificationChannel,
+    Participation,
+    ParticipationKind,
+    Role,
+    User,
+)
+from .permissions import can_manage_users
+from .services import (
+    user_create,
+    user_delete,
+    user_deletion_blockers,
+    user_set_active,
+    user_update,
+)
 
 
 def _current_kinds(country) -> str:
@@ -201,6 +223,205 @@ class ParticipationHistory(PortalHistoryView):
 
     def back_url(self, obj):
         return _country_page(obj)
+
+
+# --- Users --------------------------------------------------------------------------------------
+# The secretariat's alone, as /api/v1/users/. Writes go through the same services as the API, so
+# the rules (a focal point has a country, passwords pass the validators) are stated once.
+
+
+class UserPageFilter(django_filters.FilterSet):
+    role = django_filters.ChoiceFilter(label=_("Role"), choices=Role.choices, empty_label=_("any"))
+    country = django_filters.ModelChoiceFilter(
+        label=_("Country"),
+        queryset=Country.objects.filter(focal_points__isnull=False).distinct().order_by("name"),
+        empty_label=_("any"),
+    )
+    active = django_filters.BooleanFilter(
+        field_name="is_active",
+        label=_("Status"),
+        widget=forms.Select(
+            choices=[("", _("any")), ("true", _("active")), ("false", _("deactivated"))]
+        ),
+    )
+
+    class Meta:
+        model = User
+        fields = ["role", "country", "active"]
+
+
+class UserPolicy:
+    policy = staticmethod(can_manage_users)
+
+
+def _user_page(user) -> str:
+    return reverse("members:user_detail", args=[user.pk])
+
+
+class UserList(UserPolicy, PortalListView):
+    model = User
+    title = _("Users")
+    intro = _(
+        "Everyone who signs in to the portal or uses its API: secretariat staff, focal points of "
+        "the lead countries, analysts."
+    )
+    filterset_class = UserPageFilter
+    search_fields = ["username", "first_name", "last_name", "email"]
+    default_sort = "username"
+    detail_url_name = "members:user_detail"
+    create_url_name = "members:user_create"
+    csv_filename = "users"
+    columns = [
+        Column("username", _("Username"), "username", sort="username", link=True),
+        Column("name", _("Name"), lambda u: u.get_full_name(), sort="last_name"),
+        Column("email", _("Email"), "email", sort="email"),
+        Column("role", _("Role"), "role", sort="role"),
+        Column("country", _("Country"), "country.name", sort="country__name"),
+        Column("active", _("Active"), "is_active", sort="is_active"),
+        Column("last_login", _("Last signed in"), "last_login", sort="last_login"),
+    ]
+
+    def base_queryset(self):
+        return User.objects.select_related("country")
+
+    def can_create(self) -> bool:
+        return can_manage_users(self.request.user)
+
+
+class UserDetail(UserPolicy, PortalDetailView):
+    model = User
+    template_name = "members/user_detail.html"
+
+    def visible(self):
+        return User.objects.select_related("country")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["is_self"] = self.object.pk == self.request.user.pk
+        return context
+
+
+class UserServiceSave:
+    """Save through the members services, not the form: their refusals become form errors."""
+
+    def save(self, form) -> User:
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            self.object = self.save(form)
+        except ValidationError as error:
+            form.add_service_errors(error)
+            return self.form_invalid(form)
+        messages.success(self.request, gettext("Saved %s.") % self.object)
+        return redirect(self.get_success_url())
+
+    def success_target(self, obj):
+        return _user_page(obj)
+
+
+class UserCreate(UserPolicy, UserServiceSave, PortalCreateView):
+    model = User
+    form_class = UserCreateForm
+    cancel_url_name = "members:user_list"
+
+    def save(self, form) -> User:
+        data = form.cleaned_data
+        return user_create(
+            actor=self.request.user,
+            username=data["username"],
+            password=form.password,
+            role=data["role"],
+            email=data["email"],
+            country=data["country"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+        )
+
+
+class UserUpdate(UserPolicy, UserServiceSave, PortalUpdateView):
+    model = User
+    form_class = UserForm
+
+    def scoped(self):
+        return User.objects.select_related("country")
+
+    def save(self, form) -> User:
+        return user_update(user=self.object, actor=self.request.user, changes=form.changes())
+
+
+class UserPassword(UserPolicy, UserServiceSave, PortalUpdateView):
+    model = User
+    form_class = UserPasswordForm
+
+    def heading(self) -> str:
+        return gettext("A new password for %(user)s") % {"user": self.object}
+
+    def save(self, form) -> User:
+        user = user_update(
+            user=self.object, actor=self.request.user, changes={"password": form.password}
+        )
+        if user.pk == self.request.user.pk:
+            update_session_auth_hash(self.request, user)  # stay signed in
+        return user
+
+
+class UserActive(UserPolicy, PolicyMixin, DetailView):
+    """Deactivate (or reactivate) an account: asked on a page, done by a POST."""
+
+    model = User
+    active = False
+    template_name = "members/user_active.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["active"] = self.active
+        context["is_self"] = self.object.pk == self.request.user.pk
+        context["back_url"] = _user_page(self.object)
+        return context
+
+    def post(self, request, *args, **kwargs):
+        user = self.get_object()
+        try:
+            user = user_set_active(user=user, actor=request.user, active=self.active)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(_user_page(user))
+        done = gettext("%s is active again.") if self.active else gettext("%s is deactivated.")
+        messages.success(request, done % user)
+        return redirect(_user_page(user))
+
+
+class UserDelete(UserPolicy, PolicyMixin, DetailView):
+    """Only an account that appears in no record and no history; any other is deactivated."""
+
+    model = User
+    template_name = "members/user_delete.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["is_self"] = self.object.pk == self.request.user.pk
+        context["blockers"] = user_deletion_blockers(self.object)
+        context["back_url"] = _user_page(self.object)
+        return context
+
+    def post(self, request, *args, **kwargs):
+        user = self.get_object()
+        label = str(user)
+        try:
+            user_delete(user=user, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(_user_page(user))
+        messages.success(request, gettext("Deleted %s.") % label)
+        return redirect("members:user_list")
+
+
+class UserHistory(UserPolicy, PortalHistoryView):
+    model = User
+
+    def back_url(self, obj):
+        return _user_page(obj)
 
 
 # --- Notifications ------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.utils.translation import gettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -90,10 +91,17 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
 LANGUAGE_CODE = "en"
-# Every page string is translatable; a language is listed once its catalogue exists in locale/.
+# Every page string is translatable; a language is listed once its catalogue exists in locale/
+# (tests/web/test_i18n.py keeps each one complete). A page's language comes from the switcher's
+# cookie, else from Accept-Language, else English: API clients that ask for nothing get English.
 # The layout follows the language's direction (Bootstrap's RTL build for Dari, Pashto...).
-LANGUAGES = [("en", "English")]
+LANGUAGES = [
+    ("en", gettext_lazy("English")),
+    ("fa", gettext_lazy("Dari (Persian)")),
+]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The switcher's choice outlives the browser session.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 # Dates in the domain are calendar dates as the secretariat in Kabul sees them.
 TIME_ZONE = "Asia/Kabul"
 USE_I18N = True

@@ -7,7 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from members.models import User
-from tests.api.conftest import snapshot
+from tests.api.conftest import snapshot, token_client
 
 PASSWORD = "Str0ng-Passphrase-9"
 
@@ -146,3 +146,40 @@ def test_no_email_address_or_account_outside_users(world, client_for, role):
         text = response.content.decode()
         assert not any(email in text for email in emails), path
         assert "username" not in text and "password" not in text, path
+
+
+def test_an_account_that_never_did_anything_can_be_deleted(world, staff):
+    spare = world.users["analyst"]
+    response = staff.delete(f"/api/v1/users/{spare.pk}/")
+
+    assert response.status_code == 204
+    assert not User.objects.filter(pk=spare.pk).exists()
+
+
+def test_an_account_in_the_history_is_kept_and_the_api_says_deactivate(world, staff):
+    author = world.users["secretariat"]
+    # The secretariat edits a record: its history now names this account as the author.
+    assert (
+        staff.patch(
+            f"/api/v1/countries/{world.spare_country.code}/", {"name": "Spare Land"}, format="json"
+        ).status_code
+        == 200
+    )
+    other_staff = token_client(world.users["inactive"])
+    world.users["inactive"].is_active = True
+    world.users["inactive"].save()
+    before = snapshot()
+
+    response = other_staff.delete(f"/api/v1/users/{author.pk}/")
+
+    assert response.status_code == 400
+    assert "deactivate" in json.dumps(response.json())
+    assert snapshot() == before
+
+
+def test_nobody_deletes_their_own_account(world, staff):
+    me = world.users["secretariat"]
+    response = staff.delete(f"/api/v1/users/{me.pk}/")
+
+    assert response.status_code == 400
+    assert User.objects.filter(pk=me.pk).exists()

@@ -9,6 +9,7 @@ from collections.abc import Callable
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from cbms.models import CBMName
 from conferences.models import Meeting
 from tests.web.conftest import ROLES, World
 
@@ -41,6 +42,15 @@ def record(name: str, attr: str) -> list[tuple[str, Args, dict]]:
     ]
 
 
+def former_name(w: World) -> list:
+    name, _ = CBMName.objects.get_or_create(
+        cbm=w.de_cbm, since=w.de_cbm.approved_on, defaults={"code": "DE", "name": "Old name"}
+    )
+    return [name.pk]
+
+
+USER_VIEWS = ("detail", "update", "password", "deactivate", "reactivate", "delete", "history")
+
 PAGES: list[tuple[str, Args, dict]] = [
     ("home", NONE, PUBLIC),
     ("login", NONE, PUBLIC),
@@ -48,6 +58,12 @@ PAGES: list[tuple[str, Args, dict]] = [
     ("dashboard", NONE, SIGNED_IN),
     ("my_country", NONE, FOCAL_POINTS),
     ("members:notifications", NONE, SIGNED_IN),
+    ("members:user_list", NONE, SECRETARIAT),
+    ("members:user_create", NONE, SECRETARIAT),
+    *[
+        (f"members:user_{view}", lambda w: [w.users["analyst"].pk], SECRETARIAT)
+        for view in USER_VIEWS
+    ],
     ("members:country_list", NONE, PUBLIC),
     ("members:country_detail", lambda w: [w.france.pk], PUBLIC),
     ("members:country_create", NONE, SECRETARIAT),
@@ -93,8 +109,11 @@ PAGES: list[tuple[str, Args, dict]] = [
     ("cbms:cbm_create", NONE, SECRETARIAT),
     *[(f"cbms:{n}", a, e) for n, a, e in record("cbm", "de_cbm")],
     ("cbms:role_list", NONE, PUBLIC),
+    ("cbms:name_create", lambda w: [w.de_cbm.pk], SECRETARIAT),
+    *[(f"cbms:name_{view}", former_name, SECRETARIAT) for view in ("update", "delete", "history")],
     ("cbms:role_create", lambda w: [w.de_cbm.pk], SECRETARIAT),
     *[(f"cbms:{n}", a, e) for n, a, e in record("role", "de_role")],
+    ("cbms:role_end", lambda w: [w.de_role.pk], SECRETARIAT),
     ("cbms:plan_list", NONE, PUBLIC),
     ("cbms:plan_detail", lambda w: [w.fr_plan.pk], PUBLIC),
     ("cbms:plan_detail", lambda w: [w.fr_draft.pk], UNPUBLISHED),

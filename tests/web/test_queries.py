@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cbms.models import RoleKind
+from cbms.models import CBMName, RoleKind
 from members.models import Notification
 from tests.cbms.factories import (
     ActivityFactory,
@@ -21,7 +21,12 @@ from tests.cbms.factories import (
     PriorityAreaFactory,
 )
 from tests.conferences.factories import ConferenceFactory, MeetingFactory, RtgFactory
-from tests.members.factories import CountryFactory, ParticipationFactory
+from tests.members.factories import (
+    CountryFactory,
+    FocalPointFactory,
+    ParticipationFactory,
+    UserFactory,
+)
 from tests.organizations.factories import MembershipFactory, OrganizationFactory
 from tests.web.conftest import World
 
@@ -99,11 +104,46 @@ def _edits(w: World, n: int):
         w.fr_cbm.save()
 
 
+def _users(w: World, n: int):
+    for _ in range(n):
+        FocalPointFactory(country=CountryFactory())
+        UserFactory(is_active=False)
+
+
+def _user_edits(w: World, n: int):
+    user = w.users["focal_fr"]
+    for i in range(n):
+        user.first_name = f"Name {i}"
+        user.country = CountryFactory()
+        user.save()
+
+
+def _names(w: World, n: int):
+    for i in range(n):
+        since = dt.date(2040, 1, 1) + dt.timedelta(days=10 * i)
+        CBMName.objects.create(
+            cbm=w.fr_cbm,
+            code=f"F{i}",
+            name=f"Former name {i}",
+            since=since,
+            until=since + dt.timedelta(days=5),
+            decided_at=ConferenceFactory(number=300 + i, date=since),
+        )
+
+
+def _a_name(w: World) -> list:
+    name, _ = CBMName.objects.get_or_create(
+        cbm=w.fr_cbm, since=dt.date(1999, 1, 1), defaults={"code": "OLD", "name": "Old name"}
+    )
+    return [name.pk]
+
+
 def _everything(w: World, n: int):
     _cbms(w, n)
     _rtgs(w, n)
     _roles(w, n)
     _plans(w, n)
+    _names(w, n)
 
 
 Grow = Callable[[World, int], None]
@@ -143,6 +183,17 @@ CASES: list[tuple[str, str, Callable[[World], list], Grow]] = [
     ("secretariat", "conferences:meeting_create", lambda w: [], _cbms),
     ("focal_fr", "conferences:meeting_create", lambda w: [], _cbms),
     ("secretariat", "members:country_delete", lambda w: [w.afghanistan.pk], _memberships),
+    ("secretariat", "members:user_list", lambda w: [], _users),
+    ("secretariat", "members:user_detail", lambda w: [w.users["focal_fr"].pk], _user_edits),
+    ("secretariat", "members:user_update", lambda w: [w.users["focal_fr"].pk], _users),
+    ("secretariat", "members:user_history", lambda w: [w.users["focal_fr"].pk], _user_edits),
+    ("secretariat", "members:user_delete", lambda w: [w.users["analyst"].pk], _users),
+    ("anonymous", "cbms:cbm_detail", lambda w: [w.fr_cbm.pk], _names),
+    ("secretariat", "cbms:cbm_detail", lambda w: [w.fr_cbm.pk], _everything),
+    ("secretariat", "cbms:plan_detail", lambda w: [w.fr_plan.pk], _plans),
+    ("secretariat", "cbms:name_create", lambda w: [w.fr_cbm.pk], _names),
+    ("secretariat", "cbms:name_update", _a_name, _names),
+    ("secretariat", "cbms:role_end", lambda w: [w.fr_role.pk], _roles),
 ]
 
 
@@ -177,3 +228,79 @@ def test_csv_export_queries_do_not_grow_with_rows(world, client_for):
     _cbms(world, MANY)
     many, queries = _count(client, url)
     assert many == few, "\n".join(queries)
+
+
+def test_user_csv_export_queries_do_not_grow_with_rows(world, client_for):
+    client = client_for("secretariat")
+    url = reverse("members:user_list") + "?format=csv"
+    few, _ = _count(client, url)
+    _users(world, MANY)
+    many, queries = _count(client, url)
+    assert many == few, "\n".join(queries)
+
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+# What an inline row's requests answer with (tests/web/test_inline.py): a part of a page.
+INLINE: list[tuple[str, Callable[[World], list], Grow, str]] = [
+    ("cbms:plan_detail", lambda w: [w.fr_plan.pk], _plans, "plan-body"),
+    ("cbms:cbm_detail", lambda w: [w.fr_cbm.pk], _everything, "cbm-roles"),
+    ("cbms:activity_create", lambda w: [w.area.pk], _plans, ""),
+    ("cbms:activity_update", lambda w: [w.activity.pk], _plans, ""),
+    ("cbms:activity_delete", lambda w: [w.activity.pk], _plans, ""),
+    ("cbms:role_update", lambda w: [w.fr_role.pk], _roles, ""),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "grow", "target"),
+    INLINE,
+    ids=[f"{name}-{target or 'form'}" for name, _, _, target in INLINE],
+)
+def test_inline_fragments_do_not_grow_with_rows(world, client_for, name, args, grow, target):
+    client = client_for("secretariat")
+    url = reverse(name, args=args(world))
+    headers = {**HTMX, "HTTP_HX_TARGET": target} if target else HTMX
+    client.get(url, **headers)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url, **headers).status_code == 200
+    grow(world, MANY)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(url, **headers).status_code == 200
+    assert len(many) == len(few), "\n".join(q["sql"] for q in many.captured_queries)
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "data", "grow"),
+    [
+        ("cbms:activity_create", lambda w: [w.area.pk], {"title": "New"}, _plans),
+        (
+            "cbms:role_create",
+            lambda w: [w.fr_cbm.pk],
+            {"role": "supporting", "organization": None},
+            _roles,
+        ),
+    ],
+    ids=["activity", "role"],
+)
+def test_an_inline_save_answers_in_queries_that_do_not_grow(
+    world, client_for, name, args, data, grow
+):
+    client = client_for("secretariat")
+    url = reverse(name, args=args(world))
+    counter = iter(range(50, 100))
+
+    def post() -> int:
+        day = dt.date(2013, 1, 1) + dt.timedelta(days=next(counter))
+        payload = {**data, "number": next(counter), "since": day.isoformat()}
+        if "organization" in payload:
+            payload["organization"] = OrganizationFactory().pk
+        with CaptureQueriesContext(connection) as context:
+            response = client.post(url, payload, **HTMX)
+        assert response.status_code == 200 and "HX-Retarget" in response, response.text
+        return len(context)
+
+    post()
+    few = post()
+    grow(world, MANY)
+    assert post() == few

@@ -1,7 +1,11 @@
 """axe-core on every page type, for each role that sees it: no serious or critical violation."""
 
+import datetime as dt
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+
+from cbms.models import CBMName
 
 BLOCKING = {"serious", "critical"}
 
@@ -44,6 +48,17 @@ def _paths(site) -> dict[str, list[str]]:
             f"/conferences/{site.beijing.pk}/",
             "/meetings/new/",
             "/roles/",
+            "/users/",
+            "/users/new/",
+            f"/users/{site.users['focal_fr'].pk}/",
+            f"/users/{site.users['focal_fr'].pk}/edit/",
+            f"/users/{site.users['focal_fr'].pk}/password/",
+            f"/users/{site.users['focal_fr'].pk}/deactivate/",
+            f"/users/{site.users['focal_fr'].pk}/delete/",
+            f"/users/{site.users['focal_fr'].pk}/history/",
+            f"/plans/{site.fr_plan.pk}/",
+            f"/cbms/{site.fr_cbm.pk}/names/new/",
+            f"/roles/{site.fr_role.pk}/end/",
         ],
         "focal_fr": [
             "/my-country/",
@@ -54,8 +69,21 @@ def _paths(site) -> dict[str, list[str]]:
     }
 
 
+def _former_name(site) -> None:
+    """The CBM page with a former name, as the public and the secretariat see it."""
+    CBMName.objects.create(
+        cbm=site.fr_cbm,
+        code="FM",
+        name="Former Measure",
+        since=dt.date(2012, 6, 14),
+        until=dt.date(2015, 12, 8),
+        decided_at=site.beijing,
+    )
+
+
 @pytest.mark.parametrize("role", ["anonymous", "secretariat", "focal_fr"])
 def test_no_serious_or_critical_violations(page_as, site, role):
+    _former_name(site)
     page = page_as(role)
     found = []
     for path in _paths(site)[role]:
@@ -68,4 +96,31 @@ def test_a_form_with_errors_is_accessible(page_as, site):
     page = page_as("secretariat")
     page.goto("/cbms/new/")
     page.get_by_role("button", name="Save").click()
+    assert _violations(page) == []
+
+
+def test_inline_forms_are_accessible_open_and_with_errors(page_as, site):
+    """The rows edited in place: forms open side by side, then refused input shown."""
+    page = page_as("secretariat")
+    page.goto(f"/plans/{site.fr_plan.pk}/")
+    page.get_by_role("link", name="Add an activity to 1. Border security").click()
+    add = page.get_by_role("form", name="New activity for 1. Border security")
+    add.get_by_label("Title").wait_for()
+    page.get_by_role("link", name="Edit 1.1 Joint training").click()
+    page.get_by_role("form", name="Edit 1.1 Joint training").wait_for()
+    page.get_by_role("link", name="Add a priority area").click()
+    page.get_by_role("form", name="New priority area for").wait_for()
+    assert _violations(page) == []
+    add.get_by_label("Number").fill("1")  # taken
+    add.get_by_role("button", name="Save").click()
+    page.get_by_role("form", name="New activity for 1. Border security").get_by_role(
+        "alert"
+    ).wait_for()
+    assert _violations(page) == []
+
+    page.goto(f"/cbms/{site.fr_cbm.pk}/")
+    page.get_by_role("link", name="Add a role").click()
+    page.get_by_role("form", name="New CBM role for").wait_for()
+    page.get_by_role("link", name=f"End {site.fr_role}").click()
+    page.get_by_role("form", name=f"End: {site.fr_role}").wait_for()
     assert _violations(page) == []
