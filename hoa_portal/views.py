@@ -37,6 +37,7 @@ from django.utils.translation import gettext_lazy
 from django.views.defaults import page_not_found
 from django.views.generic import DetailView, ListView, TemplateView
 from django.views.generic.edit import CreateView, DeleteView, UpdateView
+from django_htmx.http import HttpResponseClientRedirect
 
 from cbms.models import CBM
 from conferences.models import ConferenceStatus, MinisterialConference
@@ -68,9 +69,19 @@ class PolicyMixin:
                 return HttpResponseBadRequest(_("Null characters are not allowed."))
         if self.policy is not None and not self.policy(request.user):
             if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
+                return _to_sign_in(request)
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
+
+
+def _to_sign_in(request):
+    """The sign-in page, then back. An htmx request (its session expired while the page stayed
+    open) would swap the sign-in page into a table row: the whole window goes there instead, and
+    comes back to the page the fragment belongs to."""
+    if request.htmx:
+        back = request.htmx.current_url_abs_path or request.get_full_path()
+        return HttpResponseClientRedirect(redirect_to_login(back).url)
+    return redirect_to_login(request.get_full_path())
 
 
 def anyone(user) -> bool:

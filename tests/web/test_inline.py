@@ -358,8 +358,41 @@ def test_no_one_else_changes_a_row_with_or_without_htmx(
     if "country" in data:
         data = {**data, "country": world.france.pk}
     before = [_snapshot(m) for m in (Activity, PriorityArea, CBMRole)]
-    expected = 302 if role == "anonymous" else 403  # France's own focal point included
     for headers in (htmx(), {}):
-        assert client.get(url, **headers).status_code == expected
-        assert client.post(url, data, **headers).status_code == expected
+        # Anonymous: to sign in (a whole-window HX-Redirect under htmx); others 403, France's
+        # own focal point included.
+        expected = 403 if role != "anonymous" else 200 if headers else 302
+        for response in (client.get(url, **headers), client.post(url, data, **headers)):
+            assert response.status_code == expected
+            assert (role == "anonymous" and bool(headers)) == ("HX-Redirect" in response)
     assert [_snapshot(m) for m in (Activity, PriorityArea, CBMRole)] == before
+
+
+# --- A session that expired while the page stayed open ------------------------------------------
+
+
+def test_an_expired_session_sends_the_whole_window_to_sign_in_and_back(world, client_for):
+    plan_page = reverse("cbms:plan_detail", args=[world.fr_plan.pk])
+    url = reverse("cbms:activity_create", args=[world.area.pk])
+    before = _snapshot(Activity)
+
+    response = client_for("anonymous").post(
+        url,
+        {"number": "9", "title": "Typed before the session expired"},
+        **htmx(),
+        HTTP_HX_CURRENT_URL=f"http://testserver{plan_page}",
+    )
+
+    # Not a 302 that htmx would follow and swap into the row: a redirect of the whole window.
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == f"{reverse('login')}?next={plan_page}"
+    assert _snapshot(Activity) == before
+
+
+def test_without_htmx_an_expired_session_is_the_usual_redirect(world, client_for):
+    url = reverse("cbms:activity_create", args=[world.area.pk])
+
+    response = client_for("anonymous").get(url)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next={url}"
