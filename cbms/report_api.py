@@ -2,23 +2,43 @@
 
 Views only parse input and call the services in cbms.reports; rows outside the caller's scope are
 404 (`ProgressReport.objects.visible_to`), a step the state does not allow is 409.
+
+Optimistic concurrency (RELIABILITY goal 10b), as NetBox does it: a report's responses carry an
+`ETag` made of its id and version; a write (PATCH, an action, an upload) that sends `If-Match`
+with a tag that is no longer current answers 412 and changes nothing. Without `If-Match` a write
+is not checked.
 """
 
+import html
+import re
+
 import django_filters
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch
+from django.http.multipartparser import MultiPartParser as DjangoMultiPartParser
+from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from django.utils.encoding import force_str
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.exceptions import APIException, ParseError
+from rest_framework.parsers import DataAndFiles, FormParser, MultiPartParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
 from conferences.filters import IntegerFilter
 from conferences.models import MinisterialConference
 from hoa_portal.api.viewsets import PortalViewSet
+from members.models import Country
 from members.permissions import is_focal_point
 
 from .models import (
@@ -31,6 +51,7 @@ from .models import (
     ReportSubmission,
 )
 from .reports import (
+    ReportChangedError,
     ReportStateError,
     attachment_add,
     can_write_report,
@@ -48,11 +69,114 @@ class Conflict(APIException):
     default_code = "conflict"
 
 
+class PreconditionFailed(APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The report was changed since you read it: fetch it again."
+    default_code = "precondition_failed"
+
+
 def _run(service, **kwargs):
     try:
         return service(**kwargs)
     except ReportStateError as exc:
         raise Conflict(str(exc)) from exc
+    except ReportChangedError as exc:
+        raise PreconditionFailed(
+            f'The report was changed since you read it: its ETag is now "{exc.report_id}.'
+            f'{exc.version}". Nothing was changed; fetch it again and redo your change.'
+        ) from exc
+
+
+# --- ETag and If-Match --------------------------------------------------------------------------
+
+ENTITY_TAG = re.compile(r'"(\d{1,18})\.(\d{1,18})"', re.ASCII)  # bounded: int() of any match
+
+
+def report_etag(report: ProgressReport) -> str:
+    """A strong entity tag: the report's id and its version, which every write bumps."""
+    return f'"{report.pk}.{report.version}"'
+
+
+def if_match_versions(request, report: ProgressReport) -> set[int] | None:
+    """The versions of this report an `If-Match` header accepts (RFC 9110 §13.1.1), or None when
+    there is no header or it is `*`. Weak tags, other reports' tags and junk accept none."""
+    header = request.headers.get("If-Match")
+    if header is None:
+        return None
+    tags = [tag.strip() for tag in header.split(",")]
+    if "*" in tags:
+        return None
+    versions = set()
+    for tag in tags:
+        match = ENTITY_TAG.fullmatch(tag)
+        if match and int(match[1]) == report.pk:
+            versions.add(int(match[2]))
+    return versions
+
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="The `ETag` of the report as the caller last read it. If the report has been "
+    "written since, the request changes nothing and answers 412. Without it the write is not "
+    "checked.",
+)
+ETAG = OpenApiParameter(
+    "ETag",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[200, 201],
+    description="The report's current entity tag, for `If-Match` on a later write.",
+)
+PRECONDITION_FAILED = OpenApiResponse(
+    response=inline_serializer("PreconditionFailed", {"detail": serializers.CharField()}),
+    description="`If-Match` names a version of the report that is no longer current: nothing "
+    "was changed. Fetch the report again (GET gives its `ETag`) and redo the change.",
+)
+
+
+# --- Uploads ------------------------------------------------------------------------------------
+
+
+class _SentNameMultiPartParser(DjangoMultiPartParser):
+    """Django's parser, keeping on each uploaded file the name the client sent (`sent_name`).
+
+    Django cuts a name down to its last path component (`../x.pdf` → `x.pdf`) before anyone
+    sees it; attachment_validate refuses a name that arrived with folders.
+    """
+
+    _sent_name = None
+
+    def sanitize_file_name(self, file_name):
+        self._sent_name = html.unescape(file_name)
+        return super().sanitize_file_name(file_name)
+
+    def handle_file_complete(self, old_field_name, counters):
+        key = force_str(old_field_name, self._encoding, errors="replace")
+        before = len(self._files.getlist(key))
+        super().handle_file_complete(old_field_name, counters)
+        received = self._files.getlist(key)
+        if len(received) > before:
+            received[-1].sent_name = self._sent_name
+
+
+class SentNameMultiPartParser(MultiPartParser):
+    """DRF's multipart parser on `_SentNameMultiPartParser`; only the attachment upload uses it."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        parser_context = parser_context or {}
+        request = parser_context["request"]
+        encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
+        meta = request.META.copy()
+        meta["CONTENT_TYPE"] = media_type
+        try:
+            parser = _SentNameMultiPartParser(meta, stream, request.upload_handlers, encoding)
+            data, files = parser.parse()
+        except MultiPartParserError as exc:
+            raise ParseError(f"Multipart form parse error - {exc}") from exc
+        return DataAndFiles(data, files)
 
 
 class ReportPermission(BasePermission):
@@ -115,14 +239,21 @@ class AttachmentOut(serializers.ModelSerializer):
 
 
 class ReportSerializer(serializers.ModelSerializer):
-    """Writes take `cbm` and `conference` on create only; `country` and `state` are read-only:
-    sent, they are ignored (RELIABILITY goals 5 and 7)."""
+    """Writes take `cbm` and `conference` on create only; `state` is read-only: sent, it is
+    ignored (RELIABILITY goal 7). `country` may be sent, but only as the caller's own country
+    (on create) or the report's (on PATCH); another is a 400 (goal 5)."""
 
     cbm = serializers.SlugRelatedField(slug_field="code", queryset=CBM.objects.all())
     conference = serializers.SlugRelatedField(
         slug_field="number", queryset=MinisterialConference.objects.all()
     )
-    country = serializers.CharField(source="country.code", read_only=True)
+    country = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Country.objects.all(),
+        required=False,
+        help_text="The reporting country: always the focal point's own, set by the server. "
+        "Sending another is refused.",
+    )
     state = ReportStateField(read_only=True)
     narrative = serializers.CharField(required=False, allow_blank=True, max_length=50_000)
     activities = ActivityUpdateSerializer(source="activity_updates", many=True, required=False)
@@ -142,6 +273,8 @@ class ReportSerializer(serializers.ModelSerializer):
             "attachments",
             "versions",
         ]
+        # One report per CBM, cycle and country: report_start checks it, naming the field.
+        validators = []
 
     def to_representation(self, instance):
         if not hasattr(instance, "versions"):
@@ -229,6 +362,7 @@ class ReportFilter(django_filters.FilterSet):
 # --- The viewset --------------------------------------------------------------------------------
 
 CONFLICT = OpenApiResponse(description="The report's state does not allow this step.")
+WRITE_RESPONSES = {409: CONFLICT, 412: PRECONDITION_FAILED}
 
 
 class ProgressReportViewSet(PortalViewSet):
@@ -264,7 +398,16 @@ class ProgressReportViewSet(PortalViewSet):
 
     def _out(self, report, status_code=status.HTTP_200_OK):
         report = self.get_queryset().get(pk=report.pk)
-        return Response(self.get_serializer(report).data, status=status_code)
+        return Response(
+            self.get_serializer(report).data,
+            status=status_code,
+            headers={"ETag": report_etag(report)},
+        )
+
+    @extend_schema(parameters=[ETAG])
+    def retrieve(self, request, *args, **kwargs):
+        report = self.get_object()
+        return Response(self.get_serializer(report).data, headers={"ETag": report_etag(report)})
 
     @staticmethod
     def _activities(data):
@@ -273,6 +416,7 @@ class ProgressReportViewSet(PortalViewSet):
             return None
         return [{**item, "activity": item["activity_id"]} for item in updates]
 
+    @extend_schema(parameters=[ETAG])
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -283,10 +427,13 @@ class ProgressReportViewSet(PortalViewSet):
             actor=request.user,
             narrative=data.get("narrative", ""),
             activities=self._activities(data),
+            country=data.get("country"),
         )
         return self._out(report, status.HTTP_201_CREATED)
 
-    @extend_schema(responses={200: ReportSerializer, 409: CONFLICT})
+    @extend_schema(
+        parameters=[IF_MATCH, ETAG], responses={200: ReportSerializer, **WRITE_RESPONSES}
+    )
     def partial_update(self, request, *args, **kwargs):
         report = self.get_object()
         serializer = self.get_serializer(report, data=request.data, partial=True)
@@ -298,43 +445,62 @@ class ProgressReportViewSet(PortalViewSet):
             actor=request.user,
             narrative=data.get("narrative"),
             activities=self._activities(data),
+            country=data.get("country"),
+            expected_version=if_match_versions(request, report),
         )
         return self._out(report)
 
-    @extend_schema(request=None, responses={200: ReportSerializer, 409: CONFLICT})
+    @extend_schema(
+        request=None,
+        parameters=[IF_MATCH, ETAG],
+        responses={200: ReportSerializer, **WRITE_RESPONSES},
+    )
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        report = _run(report_submit, report=self.get_object(), actor=request.user)
+        report = self.get_object()
+        report = _run(
+            report_submit,
+            report=report,
+            actor=request.user,
+            expected_version=if_match_versions(request, report),
+        )
         return self._out(report)
 
-    @extend_schema(request=CommentIn, responses={200: ReportSerializer, 409: CONFLICT})
+    def _review(self, request, service):
+        report = self.get_object()
+        body = CommentIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        report = _run(
+            service,
+            report=report,
+            actor=request.user,
+            comment=body.validated_data["comment"],
+            expected_version=if_match_versions(request, report),
+        )
+        return self._out(report)
+
+    @extend_schema(
+        request=CommentIn,
+        parameters=[IF_MATCH, ETAG],
+        responses={200: ReportSerializer, **WRITE_RESPONSES},
+    )
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
-        body = CommentIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        report = _run(
-            report_accept,
-            report=self.get_object(),
-            actor=request.user,
-            comment=body.validated_data["comment"],
-        )
-        return self._out(report)
+        return self._review(request, report_accept)
 
-    @extend_schema(request=CommentIn, responses={200: ReportSerializer, 409: CONFLICT})
+    @extend_schema(
+        request=CommentIn,
+        parameters=[IF_MATCH, ETAG],
+        responses={200: ReportSerializer, **WRITE_RESPONSES},
+    )
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_(self, request, pk=None):
-        body = CommentIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        report = _run(
-            report_return,
-            report=self.get_object(),
-            actor=request.user,
-            comment=body.validated_data["comment"],
-        )
-        return self._out(report)
+        return self._review(request, report_return)
 
-    @extend_schema(request=FileIn, responses={201: AttachmentOut, 409: CONFLICT})
-    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    @extend_schema(
+        request=FileIn, parameters=[IF_MATCH], responses={201: AttachmentOut, **WRITE_RESPONSES}
+    )
+    @action(detail=True, methods=["post"], parser_classes=[SentNameMultiPartParser, FormParser])
     def attachments(self, request, pk=None):
         report = self.get_object()
         if not can_write_report(request.user, report):  # before reading the body
@@ -346,6 +512,7 @@ class ProgressReportViewSet(PortalViewSet):
             report=report,
             actor=request.user,
             uploaded_file=body.validated_data["file"],
+            expected_version=if_match_versions(request, report),
         )
         return Response(
             AttachmentOut(attachment, context=self.get_serializer_context()).data,

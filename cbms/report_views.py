@@ -3,7 +3,9 @@ secretariat's review queue (accept, return with a comment), accepted reports for
 difference from the previous submission, and the attachment download (goal 13).
 
 Views only parse input and call the services in cbms.reports; rows outside the user's scope are
-404, a step the state does not allow is a message, never a 500.
+404, a step the state does not allow is a message, never a 500. Every view stands on PolicyMixin,
+so a NUL byte in GET or POST input is a 400 before anything reads it. Forms that write carry the
+report's version: a form opened before someone else's write saves nothing (goal 10b).
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ import difflib
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 
 from conferences.models import MinisterialConference
+from hoa_portal.views import PolicyMixin
 from members.permissions import is_focal_point, is_secretariat
 
 from .models import (
@@ -31,6 +35,7 @@ from .models import (
 )
 from .reports import (
     EDITABLE_STATES,
+    ReportChangedError,
     ReportStateError,
     attachment_add,
     can_write_report,
@@ -52,7 +57,19 @@ def _errors(exc: ValidationError) -> list[str]:
     return [m for ms in getattr(exc, "message_dict", {"": exc.messages}).values() for m in ms]
 
 
-class ReportList(View):
+def _posted_version(request) -> int | None:
+    """The version the form was opened at; None if the form sent none. A mangled value matches
+    no version, so it is refused as stale."""
+    raw = request.POST.get("version")
+    if raw is None:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        return -1
+
+
+class ReportList(PolicyMixin, View):
     """Secretariat: the review queue first; a focal point: their country's reports; everyone:
     accepted reports."""
 
@@ -75,7 +92,7 @@ class ReportList(View):
         return render(request, "cbms/reports/list.html", context)
 
 
-class ReportStart(View):
+class ReportStart(PolicyMixin, View):
     def post(self, request):
         if not is_focal_point(request.user):
             raise PermissionDenied
@@ -130,7 +147,7 @@ def _diff(report: ProgressReport) -> dict | None:
     return {"old": old.number, "new": new.number, "lines": lines, "activities": changes}
 
 
-class ReportDetail(View):
+class ReportDetail(PolicyMixin, View):
     def get(self, request, pk: int):
         report = get_object_or_404(_visible(request), pk=pk)
         context = {
@@ -145,7 +162,7 @@ class ReportDetail(View):
         return render(request, "cbms/reports/detail.html", context)
 
 
-class ReportEdit(View):
+class ReportEdit(PolicyMixin, View):
     """Narrative, one row per activity of the plan in force, and an optional file."""
 
     def _report(self, request, pk):
@@ -175,11 +192,17 @@ class ReportEdit(View):
             )
         return rows
 
-    def _render(self, request, report, rows, status=200):
+    def _render(self, request, report, rows, *, narrative=None, version=None, status=200):
         return render(
             request,
             "cbms/reports/edit.html",
-            {"report": report, "rows": rows, "statuses": ActivityStatus.choices},
+            {
+                "report": report,
+                "rows": rows,
+                "statuses": ActivityStatus.choices,
+                "narrative": report.narrative if narrative is None else narrative,
+                "version": report.version if version is None else version,
+            },
             status=status,
         )
 
@@ -190,6 +213,7 @@ class ReportEdit(View):
     def post(self, request, pk: int):
         report = self._report(request, pk)
         rows = self._rows(report, request.POST)
+        narrative = request.POST.get("narrative", report.narrative)
         activities = []
         for row in rows:
             if not row["status"]:
@@ -207,20 +231,46 @@ class ReportEdit(View):
                 }
             )
         try:
-            report_update_draft(
-                report=report,
-                actor=request.user,
-                narrative=request.POST.get("narrative", report.narrative),
-                activities=activities,
-            )
-            if request.FILES.get("file"):
-                attachment_add(
-                    report=report, actor=request.user, uploaded_file=request.FILES["file"]
+            # All or nothing: a refused file undoes the edit too.
+            with transaction.atomic():
+                updated = report_update_draft(
+                    report=report,
+                    actor=request.user,
+                    narrative=narrative,
+                    activities=activities,
+                    expected_version=_posted_version(request),
                 )
+                if request.FILES.get("file"):
+                    attachment_add(
+                        report=report,
+                        actor=request.user,
+                        uploaded_file=request.FILES["file"],
+                        expected_version=updated.version,
+                    )
+        except ReportChangedError as exc:
+            # What was typed stays on the page; the form now carries the current version, so
+            # saving again (after a look at the report) replaces the other person's change.
+            messages.error(
+                request,
+                _(
+                    "Nothing was saved: this report was changed by someone else since you "
+                    "opened it. Check the report, then save again to replace their change."
+                ),
+            )
+            return self._render(
+                request, report, rows, narrative=narrative, version=exc.version, status=409
+            )
         except ValidationError as exc:
             for message in _errors(exc):
                 messages.error(request, message)
-            return self._render(request, report, rows, status=400)
+            return self._render(
+                request,
+                report,
+                rows,
+                narrative=narrative,
+                version=request.POST.get("version"),
+                status=400,
+            )
         except ReportStateError as exc:
             messages.error(request, str(exc))
             return redirect("cbms:report_detail", report.pk)
@@ -228,7 +278,7 @@ class ReportEdit(View):
         return redirect("cbms:report_detail", report.pk)
 
 
-class ReportAction(View):
+class ReportAction(PolicyMixin, View):
     """POST submit / accept / return; the services decide who may and when."""
 
     action: str = ""
@@ -236,13 +286,22 @@ class ReportAction(View):
     def post(self, request, pk: int):
         report = get_object_or_404(_visible(request), pk=pk)
         comment = request.POST.get("comment", "")
+        fresh = {"expected_version": _posted_version(request)}
         try:
             if self.action == "submit":
-                report_submit(report=report, actor=request.user)
+                report_submit(report=report, actor=request.user, **fresh)
             elif self.action == "accept":
-                report_accept(report=report, actor=request.user, comment=comment)
+                report_accept(report=report, actor=request.user, comment=comment, **fresh)
             else:
-                report_return(report=report, actor=request.user, comment=comment)
+                report_return(report=report, actor=request.user, comment=comment, **fresh)
+        except ReportChangedError:
+            messages.error(
+                request,
+                _(
+                    "Nothing was done: this report was changed by someone else since you "
+                    "opened it. Check it below and try again."
+                ),
+            )
         except ReportStateError as exc:
             messages.error(request, str(exc))
         except ValidationError as exc:
@@ -253,7 +312,7 @@ class ReportAction(View):
         return redirect("cbms:report_detail", report.pk)
 
 
-class AttachmentDownload(View):
+class AttachmentDownload(PolicyMixin, View):
     """Always a download (never rendered inline) and never sniffed; 404 outside the caller's
     scope, as for the report itself."""
 

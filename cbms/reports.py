@@ -1,18 +1,22 @@
 """Writes for progress reports (SPEC §4): start, edit, submit, accept, return, attach.
 
 Every service is atomic, takes keyword-only arguments and an `actor`, locks the report row before
-reading its state, and raises:
-- ReportStateError when the report's state does not allow the step (the API answers 409);
-- PermissionDenied when the actor may not take it (403);
+reading its state, bumps the report's `version` when it writes, and raises, in this order:
+- PermissionDenied when the actor may not take the step (403);
+- ReportChangedError when the caller read an older version than the stored one (`expected_version`:
+  the API's If-Match, the edit form's hidden field; 412);
+- ReportStateError when the report's state does not allow the step (409);
 - ValidationError for bad input (400), naming the field.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+import logging
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
@@ -23,7 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from conferences.models import MinisterialConference
-from members.models import Role, User
+from members.models import Country, Role, User
 from members.permissions import is_focal_point, is_secretariat
 from members.services import Notice, notices_create
 
@@ -43,11 +47,46 @@ from .models import (
 )
 from .services import timeline_read
 
+logger = logging.getLogger(__name__)
+
 EDITABLE_STATES = (ReportState.DRAFT, ReportState.RETURNED)
+# Set by report_start and never written again: a later full_clean() need not look them up anew.
+UNCHANGED_ON_WRITE = ["cbm", "conference", "country", "created_by"]
 
 
 class ReportStateError(Exception):
     """The report's state does not allow this step (e.g. accepting a draft)."""
+
+
+class ReportChangedError(Exception):
+    """The report was written since the caller read it: their step would build on a stale copy."""
+
+    def __init__(self, report: ProgressReport):
+        self.report_id, self.version = report.pk, report.version
+        super().__init__(
+            "This report was changed by someone else since you opened it "
+            f"(it is now at version {report.version}). Reload it and make your change again."
+        )
+
+
+def _check_fresh(report: ProgressReport, expected_version: int | Collection[int] | None) -> None:
+    """None: the caller asks for no check. Otherwise the stored version must be (one of) theirs."""
+    if expected_version is None:
+        return
+    expected = {expected_version} if isinstance(expected_version, int) else set(expected_version)
+    if report.version not in expected:
+        raise ReportChangedError(report)
+
+
+def _refuse_nul(field: str, *values: str | None) -> None:
+    """PostgreSQL cannot store a NUL character: a clear 400, whichever way the text came in."""
+    if any(value and "\x00" in value for value in values):
+        raise ValidationError({field: ["Null characters are not allowed."]})
+
+
+def _bump(report: ProgressReport) -> None:
+    """Under the row lock `_locked` took: no other writer can have bumped it in between."""
+    report.version += 1
 
 
 # --- Who may ------------------------------------------------------------------------------------
@@ -103,14 +142,19 @@ def report_start(
     actor: User,
     narrative: str = "",
     activities: Iterable[Mapping[str, Any]] | None = None,
+    country: Country | None = None,
 ) -> ProgressReport:
-    """A draft for the actor's own country; the country is never taken from input (goal 5)."""
+    """A draft for the actor's own country. `country`, when a caller names one, must be that
+    country: another is refused, never silently replaced (goal 5)."""
     if not is_focal_point(actor):
         raise PermissionDenied("Only a focal point of a leading country starts a report.")
     if report_cycle(conference=conference) is None:
         raise ValidationError({"conference": ["This conference opens no reporting cycle."]})
     if not country_leads_in_cycle(cbm=cbm, conference=conference, country_id=actor.country_id):
         raise PermissionDenied("Your country does not lead this CBM in that cycle.")
+    if country is not None and country.pk != actor.country_id:
+        raise ValidationError({"country": ["You report for your own country only."]})
+    _refuse_nul("narrative", narrative)
     if ProgressReport.objects.filter(
         cbm=cbm, conference=conference, country_id=actor.country_id
     ).exists():
@@ -140,17 +184,25 @@ def report_update_draft(
     actor: User,
     narrative: str | None = None,
     activities: Iterable[Mapping[str, Any]] | None = None,
+    country: Country | None = None,
+    expected_version: int | Collection[int] | None = None,
 ) -> ProgressReport:
-    """Edit a draft or a returned report; `activities`, when given, replaces every update."""
+    """Edit a draft or a returned report; `activities`, when given, replaces every update.
+    A report's country never changes: naming another one is refused (goal 5)."""
     report = _locked(report)
     if not can_write_report(actor, report):
         raise PermissionDenied("Only a focal point of the reporting country edits its report.")
+    _check_fresh(report, expected_version)
     if report.state not in EDITABLE_STATES:
         raise ReportStateError(f"A {report.state} report cannot be edited.")
+    if country is not None and country.pk != report.country_id:
+        raise ValidationError({"country": ["A report's country never changes."]})
+    _refuse_nul("narrative", narrative)
     if narrative is not None:
         report.narrative = narrative
+    _bump(report)
     report._change_reason = "edited"
-    report.full_clean()
+    report.full_clean(exclude=UNCHANGED_ON_WRITE)
     report.save()
     if activities is not None:
         _activities_replace(report, activities)
@@ -184,6 +236,9 @@ def _activities_replace(report: ProgressReport, activities: Iterable[Mapping[str
             continue
         if isinstance(percent, bool) or not isinstance(percent, int) or not 0 <= percent <= 100:
             errors.append(f"{where}: percent is a whole number from 0 to 100.")
+            continue
+        if "\x00" in (item.get("note") or ""):
+            errors.append(f"{where}: null characters are not allowed in the note.")
             continue
         rows.append(
             ReportActivityUpdate(
@@ -227,11 +282,17 @@ def content_hash(narrative: str, activities: list[dict]) -> str:
 
 
 @transaction.atomic
-def report_submit(*, report: ProgressReport, actor: User) -> ProgressReport:
+def report_submit(
+    *,
+    report: ProgressReport,
+    actor: User,
+    expected_version: int | Collection[int] | None = None,
+) -> ProgressReport:
     """draft/returned → submitted, keeping a frozen version; the desk officer is told."""
     report = _locked(report)
     if not can_write_report(actor, report):
         raise PermissionDenied("Only a focal point of a leading country submits its report.")
+    _check_fresh(report, expected_version)
     if report.state not in EDITABLE_STATES:
         raise ReportStateError(f"A {report.state} report cannot be submitted.")
     narrative, activities = submission_content(report)
@@ -246,8 +307,9 @@ def report_submit(*, report: ProgressReport, actor: User) -> ProgressReport:
         submitted_at=timezone.now(),
     )
     report.state = ReportState.SUBMITTED
+    _bump(report)
     report._change_reason = f"submitted (version {number})"
-    report.full_clean()
+    report.full_clean(exclude=UNCHANGED_ON_WRITE)
     report.save()
     desk_officer = report.cbm.desk_officer
     if desk_officer is not None and desk_officer.is_active:
@@ -265,16 +327,25 @@ def report_submit(*, report: ProgressReport, actor: User) -> ProgressReport:
     return report
 
 
-def _review(*, report: ProgressReport, actor: User, decision: str, comment: str) -> ProgressReport:
+def _review(
+    *,
+    report: ProgressReport,
+    actor: User,
+    decision: str,
+    comment: str,
+    expected_version: int | Collection[int] | None,
+) -> ProgressReport:
     report = _locked(report)
     if not is_secretariat(actor):
         raise PermissionDenied("Only the secretariat reviews reports.")
+    _check_fresh(report, expected_version)
     if report.state != ReportState.SUBMITTED:
         raise ReportStateError(
             f"Only a submitted report can be reviewed; this one is {report.state}."
         )
     if decision == ReviewDecision.RETURNED and not comment.strip():
         raise ValidationError({"comment": ["Say why the report is returned."]})
+    _refuse_nul("comment", comment)
     submission = report.submissions.order_by("-number").first()
     review = ReportReview(
         submission=submission, reviewer=actor, decision=decision, comment=comment.strip()
@@ -284,8 +355,9 @@ def _review(*, report: ProgressReport, actor: User, decision: str, comment: str)
     report.state = (
         ReportState.ACCEPTED if decision == ReviewDecision.ACCEPTED else ReportState.RETURNED
     )
+    _bump(report)
     report._change_reason = decision
-    report.full_clean()
+    report.full_clean(exclude=UNCHANGED_ON_WRITE)
     report.save()
     focal_points = User.objects.filter(
         role=Role.FOCAL_POINT, country_id=report.country_id, is_active=True
@@ -305,13 +377,37 @@ def _review(*, report: ProgressReport, actor: User, decision: str, comment: str)
 
 
 @transaction.atomic
-def report_accept(*, report: ProgressReport, actor: User, comment: str = "") -> ProgressReport:
-    return _review(report=report, actor=actor, decision=ReviewDecision.ACCEPTED, comment=comment)
+def report_accept(
+    *,
+    report: ProgressReport,
+    actor: User,
+    comment: str = "",
+    expected_version: int | Collection[int] | None = None,
+) -> ProgressReport:
+    return _review(
+        report=report,
+        actor=actor,
+        decision=ReviewDecision.ACCEPTED,
+        comment=comment,
+        expected_version=expected_version,
+    )
 
 
 @transaction.atomic
-def report_return(*, report: ProgressReport, actor: User, comment: str) -> ProgressReport:
-    return _review(report=report, actor=actor, decision=ReviewDecision.RETURNED, comment=comment)
+def report_return(
+    *,
+    report: ProgressReport,
+    actor: User,
+    comment: str,
+    expected_version: int | Collection[int] | None = None,
+) -> ProgressReport:
+    return _review(
+        report=report,
+        actor=actor,
+        decision=ReviewDecision.RETURNED,
+        comment=comment,
+        expected_version=expected_version,
+    )
 
 
 # --- Attachments --------------------------------------------------------------------------------
@@ -343,9 +439,17 @@ def _refuse(message: str):
 
 
 def attachment_validate(uploaded_file) -> AttachmentKind:
-    """Name, size and content, before anything is stored; a ValidationError on `file` if not."""
+    """Name, size and content, before anything is stored; a ValidationError on `file` if not.
+
+    The name judged is the one the client sent (`sent_name`, kept by the API's parser) where
+    known: Django's parser and UploadedFile cut `../x.pdf` down to `x.pdf` before we see it.
+    """
     name = uploaded_file.name or ""
-    if not name or "/" in name or "\\" in name or ".." in name or "\x00" in name:
+    sent = getattr(uploaded_file, "sent_name", None) or name
+    for candidate in (name, sent):
+        if "/" in candidate or "\\" in candidate or ".." in candidate or "\x00" in candidate:
+            _refuse("The file name must be a plain name, without folders.")
+    if not name:
         _refuse("The file name must be a plain name, without folders.")
     kind = ATTACHMENT_KINDS.get(PurePosixPath(name).suffix.lower())
     if kind is None:
@@ -381,11 +485,56 @@ def _zip_check(uploaded_file, kind: AttachmentKind) -> None:
         _refuse("The file's content does not match its extension.")
 
 
-@transaction.atomic
-def attachment_add(*, report: ProgressReport, actor: User, uploaded_file) -> ReportAttachment:
+ATTACHMENTS_FOLDER = "reports"  # cbms.models.reports.attachment_path writes here
+ORPHAN_MIN_AGE = dt.timedelta(hours=1)
+
+
+def attachment_add(
+    *,
+    report: ProgressReport,
+    actor: User,
+    uploaded_file,
+    expected_version: int | Collection[int] | None = None,
+) -> ReportAttachment:
+    """Check the file, store it under a server-made name, then write its row.
+
+    The file reaches storage before its row reaches the database. If the transaction holding the
+    row fails (inside this service, or at its commit when no outer transaction encloses it), the
+    file is deleted here. An enclosing transaction rolled back after this returns (a request
+    failing later) leaves a file no row names: `attachment_orphans_delete` sweeps it.
+    """
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            return _attachment_add(
+                report=report,
+                actor=actor,
+                uploaded_file=uploaded_file,
+                expected_version=expected_version,
+                written=written,
+            )
+    except BaseException:
+        storage = ReportAttachment._meta.get_field("file").storage
+        for name in written:
+            try:
+                storage.delete(name)
+            except Exception:  # the sweep will find it; the original error is what matters
+                logger.exception("Could not delete %s after a failed upload", name)
+        raise
+
+
+def _attachment_add(
+    *,
+    report: ProgressReport,
+    actor: User,
+    uploaded_file,
+    expected_version: int | Collection[int] | None,
+    written: list[str],
+) -> ReportAttachment:
     report = _locked(report)
     if not can_write_report(actor, report):
         raise PermissionDenied("Only a focal point of the reporting country attaches files.")
+    _check_fresh(report, expected_version)
     if report.state not in EDITABLE_STATES:
         raise ReportStateError(f"Files cannot be attached to a {report.state} report.")
     kind = attachment_validate(uploaded_file)
@@ -397,11 +546,52 @@ def attachment_add(*, report: ProgressReport, actor: User, uploaded_file) -> Rep
         uploaded_by=actor,
     )
     attachment.file.save(uploaded_file.name, uploaded_file, save=False)
-    stored = attachment.file.name
-    try:
-        attachment._change_reason = "attached"
-        attachment.save()
-    except Exception:
-        attachment.file.storage.delete(stored)
-        raise
+    written.append(attachment.file.name)
+    attachment._change_reason = "attached"
+    attachment.save()
+    _bump(report)
+    report._change_reason = f"attached {attachment.original_name}"[:100]
+    report.save(update_fields=["version", "updated_at"])
     return attachment
+
+
+def attachment_orphans_delete(
+    *, min_age: dt.timedelta = ORPHAN_MIN_AGE, now: dt.datetime | None = None
+) -> list[str]:
+    """Delete the files under the attachments folder that no ReportAttachment names and that are
+    older than `min_age`; return their names. Idempotent.
+
+    Younger files are left alone: they may belong to an upload whose transaction has not
+    committed yet. Such orphans come from a request that failed after its upload was stored.
+    """
+    storage = ReportAttachment._meta.get_field("file").storage
+    cutoff = (now or timezone.now()) - min_age
+    names = _stored_files(storage, ATTACHMENTS_FOLDER)
+    deleted = []
+    for start in range(0, len(names), 500):
+        chunk = names[start : start + 500]
+        named = set(ReportAttachment.objects.filter(file__in=chunk).values_list("file", flat=True))
+        for name in chunk:
+            if name in named:
+                continue
+            try:
+                if storage.get_modified_time(name) > cutoff:
+                    continue
+            except FileNotFoundError:  # gone meanwhile: another sweep
+                continue
+            storage.delete(name)
+            deleted.append(name)
+    if deleted:
+        logger.info("Deleted %d attachment files no report names: %s", len(deleted), deleted)
+    return deleted
+
+
+def _stored_files(storage, folder: str) -> list[str]:
+    try:
+        folders, files = storage.listdir(folder)
+    except FileNotFoundError:
+        return []
+    names = [f"{folder}/{name}" for name in files]
+    for sub in folders:
+        names += _stored_files(storage, f"{folder}/{sub}")
+    return names

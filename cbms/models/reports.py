@@ -60,6 +60,9 @@ class ProgressReport(models.Model):
         _("state"), max_length=9, choices=ReportState.choices, default=ReportState.DRAFT
     )
     narrative = models.TextField(_("narrative"), blank=True)
+    # Bumped by every service that writes the report (cbms.reports): the API's ETag and the edit
+    # form's hidden field, so a write based on an older read is refused (RELIABILITY goal 10).
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reports_created"
     )

@@ -204,6 +204,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "members.tasks.api_tokens_purge",
         "schedule": crontab(hour=3, minute=15),
     },
+    # Attachment files left in storage by an upload whose request rolled back afterwards.
+    "report-attachment-orphans-sweep": {
+        "task": "cbms.tasks.report_attachment_orphans_sweep",
+        "schedule": crontab(minute=20),
+    },
 }
 
 LOGGING = {

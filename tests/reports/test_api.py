@@ -56,9 +56,18 @@ def test_others_cannot_create(rw, client_as, who, expected):
     assert not ProgressReport.objects.exists()
 
 
-def test_country_in_the_body_is_ignored(rw, client_as):
-    """Goal 5: a French focal point asking for a German report still gets a French one."""
-    response = client_as("fp_fra").post(URL, _body(rw, country="DEU"), format="json")
+@pytest.mark.parametrize("country", ["DEU", "ZZZ", ""])
+def test_creating_for_another_country_is_400(rw, client_as, country):
+    """Goal 5: a French focal point asking for a German (or no real) country's report gets 400
+    with a field error; no report is written."""
+    response = client_as("fp_fra").post(URL, _body(rw, country=country), format="json")
+    assert response.status_code == 400, response.content
+    assert "country" in response.json()
+    assert ProgressReport.objects.count() == 0
+
+
+def test_naming_ones_own_country_is_fine(rw, client_as):
+    response = client_as("fp_fra").post(URL, _body(rw, country="FRA"), format="json")
     assert response.status_code == 201
     assert ProgressReport.objects.get().country == rw.france
 
@@ -102,7 +111,7 @@ def test_conference_without_a_cycle_is_400(rw, client_as):
 
 
 def test_patch_ignores_read_only_fields(rw, client_as):
-    """Goal 7: state, country, created_by (and a stray submitted_at) never change by PATCH."""
+    """Goal 7: state, created_by (and a stray submitted_at) never change by PATCH."""
     report = rw.start(narrative="Before")
     response = client_as("fp_fra").patch(
         f"{URL}{report.pk}/",
@@ -110,7 +119,6 @@ def test_patch_ignores_read_only_fields(rw, client_as):
             "narrative": "After",
             "state": "accepted",
             "status": "accepted",
-            "country": "DEU",
             "created_by": rw.staff.pk,
             "submitted_at": "2020-01-01T00:00:00Z",
             "cbm": "ZZ",
@@ -122,6 +130,29 @@ def test_patch_ignores_read_only_fields(rw, client_as):
     assert report.narrative == "After"
     assert (report.state, report.country, report.created_by) == ("draft", rw.france, rw.fp_fra)
     assert report.cbm == rw.cbm
+
+
+@pytest.mark.parametrize("country", ["DEU", "ZZZ"])
+def test_patch_changing_the_country_is_400(rw, client_as, country):
+    """Goal 5: France's report never becomes Germany's; the rest of the PATCH is not applied."""
+    report = rw.start(narrative="Before")
+    response = client_as("fp_fra").patch(
+        f"{URL}{report.pk}/", {"country": country, "narrative": "After"}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert "country" in response.json()
+    report.refresh_from_db()
+    assert (report.country, report.narrative, report.version) == (rw.france, "Before", 1)
+    assert ProgressReport.objects.count() == 1
+
+
+def test_patch_repeating_the_country_is_fine(rw, client_as):
+    report = rw.start()
+    response = client_as("fp_fra").patch(
+        f"{URL}{report.pk}/", {"country": "FRA", "narrative": "Same country"}, format="json"
+    )
+    assert response.status_code == 200
+    assert response.json()["country"] == "FRA"
 
 
 def test_patch_replaces_activities(rw, client_as):

@@ -1,19 +1,33 @@
 """Uploads checked by name, size and content before anything is stored (RELIABILITY goals 12,
-13), and downloads that are always attachments."""
+13), and downloads that are always attachments.
 
+The real documents in fixtures/ were made once with LibreOffice 7.4 (`soffice --headless
+--convert-to docx|pdf|xlsx` from a short text and a CSV); Google Docs' entry order is built here.
+"""
+
+import functools
 import io
 import zipfile
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from cbms.models import ReportAttachment
-from cbms.reports import attachment_add, attachment_validate, report_accept, report_submit
+import hoa_portal.settings.base as base_settings
+from cbms.models import ProgressReport, ReportAttachment
+from cbms.reports import (
+    attachment_add,
+    attachment_validate,
+    report_accept,
+    report_return,
+    report_submit,
+)
 from tests.reports.conftest import minimal_docx, minimal_pdf, minimal_xlsx, office_zip
 
 URL = "/api/v1/reports/"
+FIXTURES = Path(__file__).parent / "fixtures"
 
 
 @pytest.fixture
@@ -42,6 +56,33 @@ def _upload(client, report, name, content, content_type="application/pdf"):
     )
 
 
+def _raw_upload(client, report, disposition: str, content: bytes):
+    """A multipart body written by hand: the test client would cut a name to its last part."""
+    boundary = "----HoaBoundary7MA4YWxk"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; {disposition}\r\n'
+            "Content-Type: application/pdf\r\n\r\n"
+        ).encode()
+        + content
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    return client.generic(
+        "POST",
+        f"{URL}{report.pk}/attachments/",
+        body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+
+
+def _nothing_added(media, report) -> None:
+    """Goal 12: no attachment row, no history of one, no version bump, no file in storage."""
+    assert not ReportAttachment.objects.exists()
+    assert not ReportAttachment.history.exists()
+    assert ProgressReport.objects.get(pk=report.pk).version == report.version
+    assert _stored(media) == []
+
+
 @pytest.mark.parametrize(
     ("name", "content"),
     [
@@ -63,6 +104,67 @@ def test_real_documents_pass(rw, media, name, content):
     assert len(_stored(media)) == 1
 
 
+def _google_docs_order(*parts: str) -> bytes:
+    """Google Docs writes the document part first and `[Content_Types].xml` last, which is what
+    makes libmagic and filetype call such a file a plain zip (python-magic#217, filetype#142)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for part in parts:
+            archive.writestr(part, "<?xml version='1.0' encoding='UTF-8'?><x/>")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        pytest.param(
+            "libreoffice-sample.pdf",
+            (FIXTURES / "libreoffice-sample.pdf").read_bytes(),
+            id="libreoffice-pdf",
+        ),
+        pytest.param(
+            "libreoffice-sample.docx",
+            (FIXTURES / "libreoffice-sample.docx").read_bytes(),
+            id="libreoffice-docx",
+        ),
+        pytest.param(
+            "libreoffice-sample.xlsx",
+            (FIXTURES / "libreoffice-sample.xlsx").read_bytes(),
+            id="libreoffice-xlsx",
+        ),
+        pytest.param(
+            "google.docx",
+            _google_docs_order(
+                "word/document.xml",
+                "word/styles.xml",
+                "word/_rels/document.xml.rels",
+                "_rels/.rels",
+                "[Content_Types].xml",
+            ),
+            id="google-docs-order-docx",
+        ),
+        pytest.param(
+            "google.xlsx",
+            _google_docs_order(
+                "xl/workbook.xml",
+                "xl/worksheets/sheet1.xml",
+                "xl/_rels/workbook.xml.rels",
+                "_rels/.rels",
+                "[Content_Types].xml",
+            ),
+            id="google-sheets-order-xlsx",
+        ),
+    ],
+)
+def test_real_office_files_pass(rw, media, name, content):
+    report = rw.start()
+    response = _upload(_client(rw.fp_fra), report, name, content)
+    assert response.status_code == 201, response.content
+    attachment = ReportAttachment.objects.get()
+    assert (attachment.original_name, attachment.size) == (name, len(content))
+    assert attachment.file.read() == content
+
+
 def _many_entries() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -73,11 +175,16 @@ def _many_entries() -> bytes:
     return buffer.getvalue()
 
 
+@functools.cache
 def _zip_bomb() -> bytes:
+    """101 MiB of zeros deflated to about 100 kB, streamed in so it never sits in memory whole."""
     buffer = io.BytesIO()
+    chunk = b"\0" * (1024 * 1024)
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", "x")
-        archive.writestr("word/document.xml", b"\0" * (101 * 1024 * 1024))
+        with archive.open("word/document.xml", "w", force_zip64=True) as member:
+            for _ in range(101):
+                member.write(chunk)
     return buffer.getvalue()
 
 
@@ -101,8 +208,20 @@ def test_bad_uploads_are_400_and_store_nothing(rw, media, name, content):
     response = _upload(_client(rw.fp_fra), report, name, content)
     assert response.status_code == 400, response.content
     assert "file" in response.json()
-    assert not ReportAttachment.objects.exists()
-    assert _stored(media) == []
+    _nothing_added(media, report)
+
+
+def test_a_file_over_20_mb_is_400_under_the_default_limit(rw, media, settings):
+    """Goal 12 with the limit the settings ship (not the fixture's small one)."""
+    settings.REPORT_ATTACHMENT_MAX_BYTES = base_settings.REPORT_ATTACHMENT_MAX_BYTES
+    assert settings.REPORT_ATTACHMENT_MAX_BYTES <= 20 * 1024 * 1024
+    report = rw.start()
+    content = b"%PDF-1.4\n" + b"0" * (20 * 1024 * 1024 - 8)
+    assert len(content) > 20 * 1024 * 1024
+    response = _upload(_client(rw.fp_fra), report, "big.pdf", content)
+    assert response.status_code == 400
+    assert "file" in response.json()
+    _nothing_added(media, report)
 
 
 @pytest.mark.parametrize(
@@ -114,8 +233,7 @@ def test_oversized_archives_refused(rw, media, settings, content):
     response = _upload(_client(rw.fp_fra), report, "x.docx", content())
     assert response.status_code == 400
     assert "file" in response.json()
-    assert not ReportAttachment.objects.exists()
-    assert _stored(media) == []
+    _nothing_added(media, report)
 
 
 @pytest.mark.parametrize("name", ["../x.pdf", "..\\x.pdf", "a/b.pdf", "..pdf"])
@@ -132,15 +250,34 @@ def test_names_with_paths_are_refused(rw, media, name):
     assert _stored(media) == []
 
 
-def test_traversal_name_over_http_never_leaves_reports_folder(rw, media):
+@pytest.mark.parametrize(
+    "disposition",
+    [
+        pytest.param('filename="../x.pdf"', id="dot-dot-slash"),
+        pytest.param('filename="../../etc/x.pdf"', id="deeper"),
+        pytest.param('filename="..\\x.pdf"', id="dot-dot-backslash"),
+        pytest.param('filename="C:\\Users\\me\\x.pdf"', id="windows-path"),
+        pytest.param('filename="a/b.pdf"', id="folder"),
+        pytest.param('filename="/tmp/x.pdf"', id="absolute"),
+        pytest.param("filename*=UTF-8''..%2Fx.pdf", id="rfc2231-encoded"),
+        pytest.param('filename="..&#47;x.pdf"', id="html-entity"),
+    ],
+)
+def test_names_with_paths_over_http_are_400(rw, media, disposition):
+    """Goal 12: Django's parser would hand us `x.pdf`; the API's parser keeps the name sent."""
     report = rw.start()
-    response = _upload(_client(rw.fp_fra), report, "../../x.pdf", minimal_pdf())
-    if response.status_code == 201:
-        stored = _stored(media)
-        assert len(stored) == 1 and stored[0].parent == media / "reports"
-        assert ReportAttachment.objects.get().original_name == "x.pdf"
-    else:
-        assert response.status_code == 400 and "file" in response.json()
+    response = _raw_upload(_client(rw.fp_fra), report, disposition, minimal_pdf())
+    assert response.status_code == 400, response.content
+    assert response.json()["file"] == ["The file name must be a plain name, without folders."]
+    _nothing_added(media, report)
+
+
+def test_a_plain_name_over_raw_multipart_passes(rw, media):
+    """The hand-written body above is a valid upload when the name is plain."""
+    report = rw.start()
+    response = _raw_upload(_client(rw.fp_fra), report, 'filename="x.pdf"', minimal_pdf())
+    assert response.status_code == 201, response.content
+    assert ReportAttachment.objects.get().original_name == "x.pdf"
 
 
 def test_validate_rewinds_the_file(rw):
@@ -175,6 +312,18 @@ def attached(rw, media):
     report = rw.start()
     response = _upload(_client(rw.fp_fra), report, "report.pdf", minimal_pdf())
     return report, response.json()["url"]
+
+
+@pytest.mark.parametrize("step", ["submitted", "returned"])
+def test_unpublished_report_files_stay_404_to_anonymous(rw, attached, client, step):
+    """Goal 13: only acceptance publishes; submitted or returned is still private."""
+    report, url = attached
+    report = report_submit(report=report, actor=rw.fp_fra)
+    if step == "returned":
+        report_return(report=report, actor=rw.staff, comment="More")
+    assert client.get(url).status_code == 404
+    client.force_login(rw.fp_fra)
+    assert client.get(url).status_code == 200
 
 
 @pytest.mark.parametrize(

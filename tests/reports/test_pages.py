@@ -139,3 +139,42 @@ def test_diff_between_submissions(rw, client):
     assert "Changes from version 1 to 2" in html
     assert "-Line two" in html and "+Line 2 revised" in html
     assert "in_progress 30" in html and "completed 100" in html
+
+
+# --- NUL bytes (as every portal page: PolicyMixin) ---------------------------------------------
+
+
+def _nul_requests(rw, report, attachment):
+    pk = report.pk
+    return [
+        ("get", reverse("cbms:report_list"), {"q": "a\x00b"}),
+        ("get", reverse("cbms:report_detail", args=[pk]), {"x\x00": "1"}),
+        ("get", reverse("cbms:report_edit", args=[pk]), {"tab": "\x00"}),
+        ("post", reverse("cbms:report_edit", args=[pk]), {"narrative": "Bad\x00text"}),
+        ("post", reverse("cbms:report_start"), {"cbm": "\x00", "conference": rw.mc1.pk}),
+        ("post", reverse("cbms:report_submit", args=[pk]), {"version": "1\x00"}),
+        ("post", reverse("cbms:report_accept", args=[pk]), {"comment": "\x00"}),
+        ("post", reverse("cbms:report_return", args=[pk]), {"comment": "No\x00"}),
+        ("get", reverse("cbms:report_attachment", args=[pk, attachment.pk]), {"dl": "\x00"}),
+    ]
+
+
+@pytest.mark.parametrize("index", range(9))
+def test_nul_bytes_are_400_and_change_nothing(rw, client, settings, tmp_path, index):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cbms.reports import attachment_add
+
+    settings.MEDIA_ROOT = tmp_path
+    report = rw.start(narrative="Clean")
+    attachment = attachment_add(
+        report=report, actor=rw.fp_fra, uploaded_file=SimpleUploadedFile("r.pdf", minimal_pdf())
+    )
+    method, url, data = _nul_requests(rw, report, attachment)[index]
+    who = rw.staff if "accept" in url or "return" in url else rw.fp_fra
+    response = getattr(_login(client, who), method)(url, data)
+    assert response.status_code == 400
+    assert b"Null characters are not allowed." in response.content
+    report.refresh_from_db()
+    assert (report.narrative, report.state, report.version) == ("Clean", "draft", 2)
+    assert ProgressReport.objects.count() == 1
