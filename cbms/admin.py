@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import (
@@ -9,6 +11,7 @@ from .models import (
     ComplianceOutbox,
     ImplementationPlanVersion,
     Obligation,
+    PlanStatus,
     PriorityArea,
     ProgressReport,
     ReportActivityUpdate,
@@ -16,6 +19,82 @@ from .models import (
     ReportReview,
     ReportSubmission,
 )
+from .models.plans import plan_content_editable
+
+# --- Implementation plans: a published version is frozen (cbms.models.plans) -------------------
+#
+# Its own content is read-only, its areas and activities are shown, not edited; their pages are
+# view-only and refuse deletion. Deleting the whole version (or its CBM) still takes them along.
+
+FROZEN_CONTENT = _("priority areas and activities of a published plan version (frozen)")
+
+
+def _plan_of(obj):
+    """The plan version an admin row belongs to (itself, its area's, its activity's)."""
+    if isinstance(obj, ImplementationPlanVersion):
+        return obj
+    if isinstance(obj, PriorityArea):
+        return obj.plan
+    if isinstance(obj, Activity):
+        return obj.priority_area.plan
+    return None
+
+
+def _frozen(obj) -> bool:
+    plan = _plan_of(obj)
+    return plan is not None and plan.pk is not None and not plan_content_editable(plan.status)
+
+
+class PlanVersionAdminForm(forms.ModelForm):
+    """A published version's content fields are shown disabled (rows of the CBM's inline) and
+    its status cannot go back to draft."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not _frozen(self.instance):
+            return
+        for name in ImplementationPlanVersion.CONTENT_FIELDS:
+            if name in self.fields:
+                self.fields[name].disabled = True
+        if "status" in self.fields:
+            status = self.fields["status"]
+            status.choices = [(v, label) for v, label in status.choices if v != PlanStatus.DRAFT]
+
+
+class FrozenContentInline(admin.TabularInline):
+    """Read-only under a published version (the parent page's object is `obj`)."""
+
+    def has_add_permission(self, request, obj=None):
+        return not _frozen(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not _frozen(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not _frozen(obj) and super().has_delete_permission(request, obj)
+
+
+class FrozenContentAdmin(SimpleHistoryAdmin):
+    """An area's or an activity's own page: view-only once its version is published.
+
+    Deletion is refused where it is asked for (its delete page, the bulk action), not through
+    has_delete_permission: that one is also asked when its version or CBM is deleted, which
+    takes it along."""
+
+    def has_change_permission(self, request, obj=None):
+        return not _frozen(obj) and super().has_change_permission(request, obj)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if any(_frozen(obj) for obj in objs):
+            perms_needed = {*perms_needed, FROZEN_CONTENT}
+        return deleted, counts, perms_needed, protected
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        if obj is not None and _frozen(obj):
+            extra_context = {**(extra_context or {}), "show_delete": False}
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 class CBMRoleInline(admin.TabularInline):
@@ -37,19 +116,20 @@ class CBMNameInline(admin.TabularInline):
 
 class ImplementationPlanVersionInline(admin.TabularInline):
     model = ImplementationPlanVersion
+    form = PlanVersionAdminForm
     fields = ("version", "title", "status", "adopted_on")
     extra = 0
     show_change_link = True
 
 
-class PriorityAreaInline(admin.TabularInline):
+class PriorityAreaInline(FrozenContentInline):
     model = PriorityArea
     fields = ("number", "title")
     extra = 0
     show_change_link = True
 
 
-class ActivityInline(admin.TabularInline):
+class ActivityInline(FrozenContentInline):
     model = Activity
     fields = ("number", "title", "description")
     extra = 0
@@ -123,6 +203,7 @@ class ImplementationPlanVersionAdmin(SimpleHistoryAdmin):
     ordering = ("cbm__code", "version")
     autocomplete_fields = ("cbm",)
     list_select_related = ("cbm",)
+    form = PlanVersionAdminForm
     inlines = [PriorityAreaInline]
     history_list_display = ["status", "adopted_on"]
 
@@ -130,9 +211,15 @@ class ImplementationPlanVersionAdmin(SimpleHistoryAdmin):
         # __str__ reads cbm.code: autocomplete results and the history page need it joined.
         return super().get_queryset(request).select_related("cbm")
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if _frozen(obj):
+            return (*fields, *ImplementationPlanVersion.CONTENT_FIELDS)
+        return fields
+
 
 @admin.register(PriorityArea)
-class PriorityAreaAdmin(SimpleHistoryAdmin):
+class PriorityAreaAdmin(FrozenContentAdmin):
     list_display = ("plan", "number", "title")
     list_filter = ("plan__cbm",)
     search_fields = ("title", "plan__title", "plan__cbm__code")
@@ -142,12 +229,18 @@ class PriorityAreaAdmin(SimpleHistoryAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "plan":
-            kwargs["queryset"] = ImplementationPlanVersion.objects.select_related("cbm")
+            # Content goes to drafts only.
+            kwargs["queryset"] = ImplementationPlanVersion.objects.select_related("cbm").filter(
+                status=PlanStatus.DRAFT
+            )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("plan__cbm")
 
 
 @admin.register(Activity)
-class ActivityAdmin(SimpleHistoryAdmin):
+class ActivityAdmin(FrozenContentAdmin):
     list_display = ("priority_area__plan", "priority_area", "number", "title")
     list_filter = ("priority_area__plan__cbm",)
     search_fields = ("title", "description", "priority_area__title")
@@ -156,8 +249,13 @@ class ActivityAdmin(SimpleHistoryAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "priority_area":
-            kwargs["queryset"] = PriorityArea.objects.select_related("plan__cbm")
+            kwargs["queryset"] = PriorityArea.objects.select_related("plan__cbm").filter(
+                plan__status=PlanStatus.DRAFT
+            )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("priority_area__plan__cbm")
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -15,9 +15,11 @@ from .models import (
     CBMName,
     CBMRole,
     ImplementationPlanVersion,
+    PlanStatus,
     PriorityArea,
     RoleKind,
 )
+from .models.plans import plan_content_editable
 
 
 class CBMForm(PortalModelForm):
@@ -142,12 +144,53 @@ class CBMNameForm(PortalModelForm):
 
 
 class PlanVersionForm(PortalModelForm):
+    """A version of a plan. Once published, its content is frozen (plan_content_editable): the
+    form shows it read-only, and the model refuses a change typed in anyway; its status and
+    adoption date still move on."""
+
     fixed_fields = ("cbm",)
 
     class Meta:
         model = ImplementationPlanVersion
         fields = ["version", "title", "status", "adopted_on", "notes"]
         widgets = {"adopted_on": DateInput()}
+        help_texts = {
+            "status": _(
+                "Add the priority areas and activities while the version is a draft: "
+                "publishing it freezes them."
+            ),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        plan = self.instance
+        if plan.pk is None or plan_content_editable(plan.status):
+            return
+        for name in ImplementationPlanVersion.CONTENT_FIELDS:
+            if name in self.fields:
+                self.fields[name].widget.attrs["readonly"] = True
+                self.fields[name].help_text = _(
+                    "Published: frozen. To change it, create a new draft version from this one."
+                )
+        status = self.fields["status"]
+        status.choices = [(v, label) for v, label in status.choices if v != PlanStatus.DRAFT]
+        status.help_text = _("A published version moves on to superseded; never back to draft.")
+
+
+class PlanPublishForm(forms.Form):
+    """Put a draft in force: the day it was adopted, if known."""
+
+    adopted_on = forms.DateField(
+        label=_("Adopted on"),
+        required=False,
+        widget=DateInput(attrs={"class": "form-control"}),
+        help_text=_("The day the plan was adopted; empty if unknown."),
+    )
+
+    def full_clean(self):
+        super().full_clean()
+        if "adopted_on" in self._errors:
+            self.fields["adopted_on"].widget.attrs["class"] += " is-invalid"
 
 
 class PriorityAreaForm(PortalModelForm):

@@ -12,6 +12,7 @@ What a run restores and what it leaves alone:
 - The state of things as of the sources (an implementation plan in force or in draft, the ninth
   conference being planned) and free-text notes are written at creation only, so that later
   events the secretariat records (a plan adopted, the conference held) survive a reload.
+- A published implementation plan version is frozen: its title is not restored (a draft's is).
 - Nothing is ever deleted: records the secretariat adds (meetings, roles, plans) are kept.
 """
 
@@ -27,6 +28,7 @@ from organizations.models import Membership, Organization
 
 from . import hoa_data
 from .models import CBM, CBMName, CBMRole, ImplementationPlanVersion, RoleKind
+from .models.plans import plan_content_editable
 
 CHANGE_REASON = "Loaded from the HoA-IP sources (load_hoa_data)"
 
@@ -252,12 +254,24 @@ def load_hoa_data() -> LoadReport:
             },
         )
 
+    # A published version's content is frozen (cbms.models.plans.plan_content_editable): its
+    # title is restored only while it is a draft. The sources list no priority area or activity;
+    # a version is recorded in the state the sources give, content and all, in one INSERT.
+    published = {
+        (cbm_id, version)
+        for cbm_id, version, status in ImplementationPlanVersion.objects.values_list(
+            "cbm_id", "version", "status"
+        )
+        if not plan_content_editable(status)
+    }
     for fact in hoa_data.PLANS:
+        cbm = cbms[fact.cbm]
+        frozen = (cbm.pk, fact.version) in published
         _upsert(
             report,
             ImplementationPlanVersion,
-            key={"cbm": cbms[fact.cbm], "version": fact.version},
-            facts={"title": fact.title, "adopted_on": fact.adopted_on},
+            key={"cbm": cbm, "version": fact.version},
+            facts={"adopted_on": fact.adopted_on, **({} if frozen else {"title": fact.title})},
             # Whether a plan is in force or draft is the state as of the sources (2020): a
             # later revision or adoption recorded by the secretariat must survive a reload.
             initial={"status": fact.status, "notes": fact.notes},

@@ -29,6 +29,8 @@ urlpatterns = [
     path("plans/", views.PlanList.as_view(), name="plan_list"),
     path("plans/<int:pk>/", views.PlanDetail.as_view(), name="plan_detail"),
     *record_routes("plans", "plan", views.PlanUpdate, views.PlanDelete, views.PlanHistory),
+    path("plans/<int:pk>/new-version/", views.PlanDerive.as_view(), name="plan_derive"),
+    path("plans/<int:pk>/publish/", views.PlanPublish.as_view(), name="plan_publish"),
     path("plans/<int:parent>/areas/new/", views.AreaCreate.as_view(), name="area_create"),
     path("priority-areas/", views.AreaList.as_view(), name="area_list"),
     *record_routes("priority-areas", "area", views.AreaUpdate, views.AreaDelete, views.AreaHistory),

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import django_filters
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, ProtectedError, RestrictedError
 from django.http import HttpResponse
@@ -17,9 +18,10 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.generic import TemplateView
+from django.views.generic import FormView, TemplateView, View
 from django_htmx.http import reswap, retarget
 
 from conferences.models import Meeting, MeetingKind, MinisterialConference
@@ -50,6 +52,7 @@ from .forms import (
     CBMRoleEndForm,
     CBMRoleForm,
     DashboardFilterForm,
+    PlanPublishForm,
     PlanVersionForm,
     PriorityAreaForm,
 )
@@ -64,8 +67,23 @@ from .models import (
     PriorityArea,
     RoleKind,
 )
-from .permissions import led_cbm_ids
-from .services import CBMHistory, Timeline, cbm_compliance, cbm_histories_read, timeline_read
+from .models.plans import PLAN_FROZEN
+from .permissions import (
+    can_derive_plan_version,
+    can_edit_plan_content,
+    can_publish_plan,
+    led_cbm_ids,
+)
+from .services import (
+    PLAN_NOT_DRAFT,
+    CBMHistory,
+    Timeline,
+    cbm_compliance,
+    cbm_histories_read,
+    plan_version_derive,
+    plan_version_publish,
+    timeline_read,
+)
 
 # --- Rows edited in place (htmx) ----------------------------------------------------------------
 #
@@ -612,11 +630,66 @@ class PlanList(PortalListView):
 
 
 def plan_block(request, plan_id: int, **focus) -> Block:
-    """A plan's priority areas and activities, as its page shows them to this user."""
+    """A plan's priority areas and activities, as its page shows them to this user: with the
+    Edit, Delete and Add links while it is a draft, for the secretariat."""
     plans = visible_plans(request.user).prefetch_related("priority_areas__activities")
     plan = get_object_or_404(plans, pk=plan_id)
-    context = {"plan": plan, "manage": can_edit_records(request.user), **focus}
+    context = {
+        "plan": plan,
+        "manage": can_edit_plan_content(request.user, plan),
+        "history": can_edit_records(request.user),
+        **focus,
+    }
     return Block(PLAN_BLOCK, render_to_string("cbms/_plan_block.html", context, request=request))
+
+
+def frozen_message(plan: ImplementationPlanVersion) -> str:
+    return PLAN_FROZEN % {"version": plan.version, "status": plan.get_status_display()}
+
+
+class FrozenPlanGuard:
+    """The priority areas and activities of a published version are frozen: their add, edit
+    and delete forms refuse, shown or posted, and change nothing.
+
+    Asked after the role (PolicyMixin): whoever may not edit at all is refused as before. Without
+    htmx the answer is a 403 page saying why, with the way to change the plan; with htmx, the
+    plan's part of the page comes back as it now is (no Edit links) with the reason beside it.
+    """
+
+    def guarded_plan(self) -> ImplementationPlanVersion:
+        raise NotImplementedError
+
+    def get(self, request, *args, **kwargs):
+        return self.refusal() or super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        return self.refusal() or super().post(request, *args, **kwargs)
+
+    def get_object(self, queryset=None):
+        # Read once: the guard and the view share it.
+        if queryset is not None:
+            return super().get_object(queryset)
+        if not hasattr(self, "_guarded_object"):
+            self._guarded_object = super().get_object()
+        return self._guarded_object
+
+    def refusal(self) -> HttpResponse | None:
+        plan = self.guarded_plan()
+        if can_edit_plan_content(self.request.user, plan):
+            return None
+        message = frozen_message(plan)
+        if is_inline(self.request):
+            status = render_to_string(
+                "cbms/_plan_refused_status.html", {"message": message}, request=self.request
+            )
+            response = HttpResponse(plan_block(self.request, plan.pk).html + status)
+            return reswap(retarget(response, f"#{PLAN_BLOCK}"), "outerHTML")
+        context = {
+            "plan": plan,
+            "message": message,
+            "can_derive": can_derive_plan_version(self.request.user, plan),
+        }
+        return TemplateResponse(self.request, "cbms/plan_frozen.html", context, status=403)
 
 
 class PlanDetail(PortalDetailView):
@@ -634,6 +707,91 @@ class PlanDetail(PortalDetailView):
             .select_related("cbm")
             .prefetch_related("priority_areas__activities")
         )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        plan, user = self.object, self.request.user
+        context.update(
+            can_edit_content=can_edit_plan_content(user, plan),
+            can_publish=can_publish_plan(user, plan),
+            can_derive=can_derive_plan_version(user, plan),
+        )
+        return context
+
+
+class PlanDerive(PolicyMixin, View):
+    """A new draft version, a copy of this one (POST): the way to change a published plan."""
+
+    policy = staticmethod(can_edit_records)
+
+    def post(self, request, pk: int):
+        plan = get_object_or_404(visible_plans(request.user).select_related("cbm"), pk=pk)
+        draft = plan_version_derive(plan=plan, actor=request.user)
+        messages.success(
+            request,
+            _(
+                "Version %(draft)s is a new draft, a copy of version %(source)s: edit it, then "
+                "publish it."
+            )
+            % {"draft": draft.version, "source": plan.version},
+        )
+        return redirect(_plan_page(draft.pk))
+
+
+class PlanPublish(PolicyMixin, FormView):
+    """Put a draft in force: the version in force, if any, is superseded in the same step."""
+
+    policy = staticmethod(can_edit_records)
+    form_class = PlanPublishForm
+    template_name = "cbms/plan_publish.html"
+
+    @cached_property
+    def plan(self) -> ImplementationPlanVersion:
+        plans = visible_plans(self.request.user).select_related("cbm")
+        return get_object_or_404(plans, pk=self.kwargs["pk"])
+
+    def get(self, request, *args, **kwargs):
+        if not can_publish_plan(request.user, self.plan):
+            messages.error(request, PLAN_NOT_DRAFT)
+            return redirect(_plan_page(self.plan.pk))
+        return super().get(request, *args, **kwargs)
+
+    def get_initial(self):
+        return {"adopted_on": timezone.localdate()}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            plan=self.plan,
+            in_force=self.plan.cbm.plan_versions.filter(status=PlanStatus.IN_FORCE)
+            .exclude(pk=self.plan.pk)
+            .first(),
+            areas=self.plan.priority_areas.count(),
+            activities=Activity.objects.filter(priority_area__plan=self.plan).count(),
+            cancel_url=_plan_page(self.plan.pk),
+        )
+        return context
+
+    def form_valid(self, form):
+        try:
+            plan = plan_version_publish(
+                plan=self.plan,
+                actor=self.request.user,
+                adopted_on=form.cleaned_data["adopted_on"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            _("Version %(version)s is in force; its content is now frozen.")
+            % {"version": plan.version},
+        )
+        return redirect(_plan_page(plan.pk))
+
+    def form_invalid(self, form):
+        messages.error(self.request, _("Nothing was published: please correct the errors below."))
+        return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
 class PlanCreate(PortalCreateView):
@@ -706,11 +864,14 @@ class AreaInline:
         return plan_block(self.request, obj.plan_id, focus_area=obj.pk)
 
 
-class AreaCreate(AreaInline, InlineFormMixin, PortalCreateView):
+class AreaCreate(FrozenPlanGuard, AreaInline, InlineFormMixin, PortalCreateView):
     model = PriorityArea
     form_class = PriorityAreaForm
     parent_model = ImplementationPlanVersion
     parent_field = "plan"
+
+    def guarded_plan(self):
+        return self.get_parent()
 
     def get_initial(self):
         numbers = [a.number for a in self.get_parent().priority_areas.all()]
@@ -733,7 +894,10 @@ class AreaScoped:
         return PriorityArea.objects.select_related("plan__cbm")
 
 
-class AreaRow(AreaInline):
+class AreaRow(FrozenPlanGuard, AreaInline):
+    def guarded_plan(self):
+        return self.get_object().plan
+
     def inline_id(self) -> str:
         return f"area-{self.object.pk}-head"
 
@@ -794,11 +958,17 @@ class ActivityInline:
         return plan_block(self.request, obj.priority_area.plan_id, focus_activity=obj.pk)
 
 
-class ActivityCreate(ActivityInline, InlineFormMixin, PortalCreateView):
+class ActivityCreate(FrozenPlanGuard, ActivityInline, InlineFormMixin, PortalCreateView):
     model = Activity
     form_class = ActivityForm
     parent_model = PriorityArea
     parent_field = "priority_area"
+
+    def parent_queryset(self):
+        return PriorityArea.objects.select_related("plan")
+
+    def guarded_plan(self):
+        return self.get_parent().plan
 
     def get_initial(self):
         numbers = [a.number for a in self.get_parent().activities.all()]
@@ -821,8 +991,11 @@ class ActivityScoped:
         return Activity.objects.select_related("priority_area__plan__cbm")
 
 
-class ActivityRow(ActivityInline):
+class ActivityRow(FrozenPlanGuard, ActivityInline):
     inline_tag = "li"
+
+    def guarded_plan(self):
+        return self.get_object().priority_area.plan
 
     def inline_id(self) -> str:
         return f"activity-{self.object.pk}"

@@ -32,6 +32,7 @@ from cbms.models import (
     RoleKind,
 )
 from cbms.reports import attachment_add, report_return, report_start, report_submit
+from cbms.services import plan_version_publish
 from conferences.models import (
     Article,
     ConferenceStatus,
@@ -173,15 +174,13 @@ def rows(superuser, settings, tmp_path):
     role = CBMRole.objects.create(
         cbm=cbm, country=afghanistan, role=RoleKind.LEAD, since=dt.date(2012, 6, 14)
     )
+    # Written while a draft, then published: its content is frozen from then on.
     plan = ImplementationPlanVersion.objects.create(
-        cbm=cbm,
-        version=1,
-        title="CT Implementation Plan",
-        status=PlanStatus.IN_FORCE,
-        adopted_on=dt.date(2013, 4, 26),
+        cbm=cbm, version=1, title="CT Implementation Plan", status=PlanStatus.DRAFT
     )
     area = PriorityArea.objects.create(plan=plan, number=1, title="Information sharing")
     activity = Activity.objects.create(priority_area=area, number=1, title="Workshop")
+    plan = plan_version_publish(plan=plan, actor=superuser, adopted_on=dt.date(2013, 4, 26))
     meeting = Meeting.objects.create(
         kind=MeetingKind.RTG,
         cbm=cbm,
@@ -578,3 +577,120 @@ def test_changelist_queries_do_not_grow_with_rows(admin_client, model, make):
 
     assert (rows_one, rows_twenty) == (1, 20)
     assert twenty == one
+
+
+# --- implementation plans: a published version is frozen (cbms.models.plans) -----------------
+
+
+@pytest.fixture
+def published(superuser):
+    """A CBM whose version 1, written as a draft, was published: nothing refers to it."""
+    cbm = CBM.objects.create(code="CN", name="Counter Narcotics", approved_on=dt.date(2012, 6, 14))
+    plan = ImplementationPlanVersion.objects.create(cbm=cbm, version=1, title="CN plan")
+    area = PriorityArea.objects.create(plan=plan, number=1, title="Border control")
+    activity = Activity.objects.create(priority_area=area, number=1, title="Joint patrols")
+    plan = plan_version_publish(plan=plan, actor=superuser, adopted_on=dt.date(2013, 4, 26))
+    return plan, area, activity
+
+
+def test_a_published_versions_content_is_read_only_its_status_moves_on(admin_client, published):
+    plan, area, _activity = published
+    url = _url(ImplementationPlanVersion, "change", plan.pk)
+    page = admin_client.get(url)
+    form = page.context["adminform"].form
+    assert not set(ImplementationPlanVersion.CONTENT_FIELDS) & set(form.fields)
+    assert PlanStatus.DRAFT not in dict(form.fields["status"].choices)
+    (areas,) = page.context["inline_admin_formsets"]
+    assert (areas.has_add_permission, areas.has_change_permission) == (False, False)
+    assert areas.has_delete_permission is False
+
+    # A crafted post rewriting the area through the read-only inline changes nothing.
+    data = _form_data(page, status=PlanStatus.SUPERSEDED, **{"priority_areas-0-title": "Hacked"})
+    data.update({"priority_areas-0-id": area.pk, "priority_areas-0-number": 1})
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302
+    plan.refresh_from_db()
+    area.refresh_from_db()
+    assert (plan.status, plan.title, area.title) == ("superseded", "CN plan", "Border control")
+
+
+def test_a_drafts_areas_are_edited_in_its_inline(admin_client, published):
+    plan, _area, _activity = published
+    draft = ImplementationPlanVersion.objects.create(cbm=plan.cbm, version=2, title="CN 2")
+    url = _url(ImplementationPlanVersion, "change", draft.pk)
+    page = admin_client.get(url)
+    (areas,) = page.context["inline_admin_formsets"]
+    assert areas.has_add_permission and areas.has_change_permission
+    data = _form_data(
+        page,
+        **{
+            "priority_areas-TOTAL_FORMS": 1,
+            "priority_areas-0-number": 1,
+            "priority_areas-0-title": "Information sharing",
+        },
+    )
+    assert admin_client.post(url, data).status_code == 302
+    assert draft.priority_areas.get().title == "Information sharing"
+
+
+@pytest.mark.parametrize("model", [PriorityArea, Activity], ids=lambda m: m._meta.label)
+def test_a_published_versions_rows_are_view_only_and_kept(admin_client, published, model):
+    plan, area, activity = published
+    obj = area if model is PriorityArea else activity
+    url = _url(model, "change", obj.pk)
+    page = admin_client.get(url)
+    assert page.status_code == 200
+    assert page.context["has_change_permission"] is False
+    assert _url(model, "delete", obj.pk) not in page.text
+    assert admin_client.post(url, {"title": "Hacked", "number": 1}).status_code == 403
+
+    delete = admin_client.get(_url(model, "delete", obj.pk))
+    assert "published plan version (frozen)" in delete.text
+    assert admin_client.post(_url(model, "delete", obj.pk), {"post": "yes"}).status_code == 403
+    bulk = admin_client.post(
+        _url(model, "changelist"),
+        {"action": "delete_selected", "_selected_action": [obj.pk], "post": "yes"},
+    )
+    assert bulk.status_code in (200, 403)
+    # Nor through the history's revert form.
+    record = obj.history.earliest()
+    revert = reverse(
+        f"admin:cbms_{model._meta.model_name}_simple_history", args=[obj.pk, record.history_id]
+    )
+    admin_client.post(revert, {"title": "Hacked", "number": 1})
+
+    assert model.objects.filter(pk=obj.pk, title=obj.title).exists()
+
+
+def test_new_rows_go_to_drafts_only(admin_client, published):
+    plan, area, _activity = published
+    draft = ImplementationPlanVersion.objects.create(cbm=plan.cbm, version=2, title="CN 2")
+    url = _url(PriorityArea, "add")
+    page = admin_client.get(url)
+    assert list(page.context["adminform"].form.fields["plan"].queryset) == [draft]
+    refused = admin_client.post(url, _form_data(page, plan=plan.pk, number=5, title="Late"))
+    assert refused.status_code == 200
+    assert "plan" in refused.context["adminform"].form.errors
+    saved = admin_client.post(url, _form_data(page, plan=draft.pk, number=5, title="New"))
+    assert saved.status_code == 302
+    activities = admin_client.get(_url(Activity, "add")).context["adminform"].form
+    assert area not in activities.fields["priority_area"].queryset
+
+
+def test_a_cbm_with_a_published_plan_is_still_deleted(admin_client, published):
+    plan, area, activity = published
+    url = _url(CBM, "delete", plan.cbm_id)
+    page = admin_client.get(url)
+    assert page.status_code == 200 and not page.context["perms_lacking"]
+    assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    assert not CBM.objects.filter(pk=plan.cbm_id).exists()
+    assert not Activity.objects.filter(pk=activity.pk).exists()
+
+
+def test_a_published_version_is_still_deleted_with_its_rows(admin_client, published):
+    plan, area, activity = published
+    url = _url(ImplementationPlanVersion, "delete", plan.pk)
+    assert not admin_client.get(url).context["perms_lacking"]
+    assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    assert not PriorityArea.objects.filter(pk=area.pk).exists()

@@ -57,6 +57,10 @@ def _obligation(**overrides) -> Obligation:
     )
 
 
+def _draft_plan(**overrides):
+    return PlanVersionFactory(status=PlanStatus.DRAFT, adopted_on=None, **overrides)
+
+
 VIOLATIONS = [
     Violation("country code not alpha-3", CountryFactory, lambda c: {"code": "af1"}),
     Violation("country code taken", CountryFactory, lambda c: {"code": CountryFactory().code}),
@@ -166,32 +170,42 @@ VIOLATIONS = [
         LeadRoleFactory,
         lambda r: {"cbm": LeadRoleFactory(country=r.country, since=r.since).cbm},
     ),
+    # A published version's content is frozen (its own trigger, tests/cbms/test_plan_freeze.py):
+    # the constraints on content are broken in drafts, so that they are what refuses.
     Violation(
         "second plan in force",
-        lambda: PlanVersionFactory(status=PlanStatus.SUPERSEDED),
-        lambda p: {"status": PlanStatus.IN_FORCE, "cbm": PlanVersionFactory().cbm},
+        _draft_plan,
+        lambda p: {
+            "status": PlanStatus.IN_FORCE,
+            "adopted_on": dt.date(2019, 12, 9),
+            "cbm": PlanVersionFactory().cbm,
+        },
     ),
     Violation(
         "draft plan with an adoption date",
-        lambda: PlanVersionFactory(status=PlanStatus.DRAFT, adopted_on=None),
+        _draft_plan,
         lambda p: {"adopted_on": dt.date(2019, 12, 9)},
     ),
-    Violation("plan version zero", PlanVersionFactory, lambda p: {"version": 0}),
+    Violation("plan version zero", _draft_plan, lambda p: {"version": 0}),
     Violation("plan status unknown", PlanVersionFactory, lambda p: {"status": "archived"}),
     Violation(
         "plan version taken",
-        lambda: PlanVersionFactory(status=PlanStatus.SUPERSEDED),
+        _draft_plan,
         lambda p: {"cbm": PlanVersionFactory(version=p.version).cbm},
     ),
     Violation(
         "priority area number taken",
-        PriorityAreaFactory,
-        lambda a: {"plan": PriorityAreaFactory(number=a.number).plan},
+        lambda: PriorityAreaFactory(plan=_draft_plan()),
+        lambda a: {"plan": PriorityAreaFactory(number=a.number, plan=_draft_plan()).plan},
     ),
     Violation(
         "activity number taken",
-        ActivityFactory,
-        lambda a: {"priority_area": ActivityFactory(number=a.number).priority_area},
+        lambda: ActivityFactory(priority_area=PriorityAreaFactory(plan=_draft_plan())),
+        lambda a: {
+            "priority_area": ActivityFactory(
+                number=a.number, priority_area=PriorityAreaFactory(plan=_draft_plan())
+            ).priority_area
+        },
     ),
     Violation(
         "missed obligation met by a meeting",

@@ -65,23 +65,29 @@ class CBM(models.Model):
 class CBMName(models.Model):
     """A name a CBM carried, so a rename (DM → DM&EP at Istanbul 2019) keeps the old one."""
 
-    cbm = models.ForeignKey(CBM, on_delete=models.CASCADE, related_name="names")
+    cbm = models.ForeignKey(
+        CBM, verbose_name=_("CBM"), on_delete=models.CASCADE, related_name="names"
+    )
     code = models.CharField(_("code"), max_length=16)
     name = models.CharField(_("name"), max_length=200)
     since = models.DateField(_("since"))
     until = models.DateField(_("until"), null=True, blank=True)
     decided_at = models.ForeignKey(
         "conferences.MinisterialConference",
+        verbose_name=_("decided at"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
+        help_text=_("The conference that adopted this name, if known."),
     )
 
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["cbm", "since"]
+        verbose_name = _("CBM name")
+        verbose_name_plural = _("CBM names")
         constraints = [
             models.UniqueConstraint(fields=["cbm", "since"], name="cbmname_unique_start"),
             models.CheckConstraint(

@@ -1,5 +1,19 @@
-from django.db import models
+"""Implementation plans: the versions of a CBM's plan, their priority areas and activities.
+
+A version is written while it is a draft; publishing it (cbms.services.plan_version_publish)
+freezes its content, because progress reports are written against its activities. The rule is
+`plan_content_editable`; the models' clean() apply it, the portal's views and the admin ask it
+before offering an edit, and on PostgreSQL the database holds to it too (the triggers of
+migration cbms 0006).
+"""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import connections, models
 from django.db.models import Q
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -8,6 +22,69 @@ class PlanStatus(models.TextChoices):
     DRAFT = "draft", _("draft")
     IN_FORCE = "in_force", _("in force")
     SUPERSEDED = "superseded", _("superseded")
+
+
+# --- The rule -----------------------------------------------------------------------------------
+
+
+def plan_content_editable(status: str) -> bool:
+    """Whether the content of a plan version in this status may change: its own CBM, number,
+    title and notes, and its priority areas and activities (added, changed or deleted).
+
+    Only a draft's. A published version (in force or superseded) is frozen, since progress
+    reports speak of its activities; its status still moves on (draft → in force → superseded)
+    and its adoption date may be recorded. To change a published plan, the secretariat creates
+    a new draft version from it and publishes that.
+    """
+    return status == PlanStatus.DRAFT
+
+
+PLAN_FROZEN = _(
+    "Version %(version)s of this implementation plan is %(status)s: its content can no longer "
+    "change. Create a new draft version from it, edit the draft, then publish it."
+)
+PLAN_NO_RETURN_TO_DRAFT = _("A published implementation plan version cannot return to draft.")
+
+
+def plan_frozen_error(*, version: int, status: str) -> ValidationError:
+    return ValidationError(
+        PLAN_FROZEN,
+        code="plan_frozen",
+        params={"version": version, "status": PlanStatus(status).label},
+    )
+
+
+def plan_content_check(*, plans: Q) -> None:
+    """Raise the rule's ValidationError if one of the versions `plans` selects is published:
+    the versions as stored, in one query, whatever the instances in memory say."""
+    for version, status in ImplementationPlanVersion._base_manager.filter(plans).values_list(
+        "version", "status"
+    ):
+        if not plan_content_editable(status):
+            raise plan_frozen_error(version=version, status=status)
+
+
+# The triggers let a transaction change the content of the versions this setting lists (ids,
+# comma-separated), so that deleting a published version can take its areas and activities
+# with it: Django deletes those first, while the version still stands (see below).
+UNFROZEN_PLANS_SETTING = "cbms.unfrozen_plans"
+
+
+def plans_unfreeze_for_transaction(plan_ids: Iterable[int], *, using: str = "default") -> None:
+    """Lift the database's guard on these versions until the transaction ends (PostgreSQL)."""
+    connection = connections[using]
+    ids = ",".join(str(int(pk)) for pk in plan_ids if pk is not None)
+    if connection.vendor != "postgresql" or not ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config(%s, concat_ws(',', NULLIF(current_setting(%s, true), ''), %s), "
+            "true)",
+            [UNFROZEN_PLANS_SETTING, UNFROZEN_PLANS_SETTING, ids],
+        )
+
+
+# --- The records --------------------------------------------------------------------------------
 
 
 class ImplementationPlanVersion(models.Model):
@@ -25,6 +102,9 @@ class ImplementationPlanVersion(models.Model):
     notes = models.TextField(_("notes"), blank=True)
 
     history = HistoricalRecords()
+
+    # What a version says, frozen once it is published; its status and adoption date are not.
+    CONTENT_FIELDS = ("cbm", "version", "title", "notes")
 
     class Meta:
         ordering = ["cbm", "version"]
@@ -51,6 +131,56 @@ class ImplementationPlanVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.cbm.code} IP v{self.version} ({self.get_status_display()})"
 
+    @property
+    def content_editable(self) -> bool:
+        """The rule, for this version as it was read."""
+        return plan_content_editable(self.status)
+
+    def full_clean(self, exclude=None, validate_unique=True, validate_constraints=True):
+        # clean() says which field is refused; a form that does not show it (the admin's
+        # read-only fields) gets the message above the form instead of a ValueError.
+        self._not_validated = set(exclude or ())
+        try:
+            super().full_clean(exclude, validate_unique, validate_constraints)
+        finally:
+            del self._not_validated
+
+    def clean(self):
+        super().clean()
+        if self._state.adding:
+            return  # a version is recorded in the state it is in (an old plan: superseded)
+        attnames = [self._meta.get_field(name).attname for name in self.CONTENT_FIELDS]
+        stored = type(self)._base_manager.filter(pk=self.pk).values("status", *attnames).first()
+        if stored is None or plan_content_editable(stored["status"]):
+            return
+        refused = [
+            name
+            for name, attname in zip(self.CONTENT_FIELDS, attnames, strict=True)
+            if getattr(self, attname) != stored[attname]
+        ]
+        errors = {}
+        if refused:
+            frozen = plan_frozen_error(version=stored["version"], status=stored["status"])
+            for name in refused:
+                errors.setdefault(self._error_key(name), []).append(frozen)
+        if plan_content_editable(self.status):
+            back = ValidationError(PLAN_NO_RETURN_TO_DRAFT, code="plan_published")
+            errors.setdefault(self._error_key("status"), []).append(back)
+        if errors:
+            # One message once, however many fields it is about.
+            raise ValidationError({key: list(dict.fromkeys(v)) for key, v in errors.items()})
+
+    def _error_key(self, name: str) -> str:
+        return NON_FIELD_ERRORS if name in getattr(self, "_not_validated", ()) else name
+
+
+@receiver(pre_delete, sender=ImplementationPlanVersion)
+def _deleting_a_plan_takes_its_content(sender, instance, using, **kwargs):
+    """Plumbing: deleting a version (or its CBM) deletes its areas and activities with it, even
+    once it is published. Django deletes those first, in the same transaction, after sending
+    this signal; the database's guard is told the version is going."""
+    plans_unfreeze_for_transaction([instance.pk], using=using)
+
 
 class PriorityArea(models.Model):
     plan = models.ForeignKey(
@@ -69,6 +199,17 @@ class PriorityArea(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number}. {self.title}"
+
+    def clean(self):
+        super().clean()
+        stored = _stored_if_changed(self)
+        if stored is False:
+            return  # saved as it is: nothing changes
+        # The version it goes to and, if it is moved, the version it leaves.
+        plans = Q(pk=self.plan_id) if self.plan_id else Q(pk__in=[])
+        if stored:
+            plans |= Q(pk=stored["plan_id"])
+        plan_content_check(plans=plans)
 
 
 class Activity(models.Model):
@@ -92,3 +233,27 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.priority_area.number}.{self.number} {self.title}"
+
+    def clean(self):
+        super().clean()
+        stored = _stored_if_changed(self)
+        if stored is False:
+            return  # saved as it is: nothing changes
+        # The version it goes to and, if it is moved, the version it leaves.
+        plans = Q(priority_areas=self.priority_area_id) if self.priority_area_id else Q(pk__in=[])
+        if stored:
+            plans |= Q(priority_areas=stored["priority_area_id"])
+        plan_content_check(plans=plans)
+
+
+def _stored_if_changed(obj: models.Model) -> dict | None | bool:
+    """A row's stored values if saving it would change them; None if it is new (or gone);
+    False if it is saved unchanged, which changes no content: a published version's rows
+    validate as they are."""
+    if obj._state.adding:
+        return None
+    attnames = [f.attname for f in obj._meta.concrete_fields if not f.primary_key]
+    stored = type(obj)._base_manager.filter(pk=obj.pk).values(*attnames).first()
+    if stored is not None and all(getattr(obj, name) == stored[name] for name in attnames):
+        return False
+    return stored

@@ -1,6 +1,8 @@
 import datetime as dt
+from contextlib import contextmanager
 
 import factory
+from django.db import connection, transaction
 
 from cbms.models import (
     CBM,
@@ -11,6 +13,7 @@ from cbms.models import (
     PriorityArea,
     RoleKind,
 )
+from cbms.models.plans import UNFROZEN_PLANS_SETTING, plans_unfreeze_for_transaction
 from tests.members.factories import CountryFactory
 
 
@@ -45,7 +48,42 @@ class PlanVersionFactory(factory.django.DjangoModelFactory):
     adopted_on = dt.date(2019, 12, 9)
 
 
-class PriorityAreaFactory(factory.django.DjangoModelFactory):
+@contextmanager
+def published_content_seeded(plan_id: int):
+    """Let a fixture write the content of a published version, as the sources gave it.
+
+    The portal never may (cbms.models.plans.plan_content_editable); the tests' worlds need plans
+    in force with activities to report on. The database's guard (migration cbms 0006) is lifted
+    for this version only, and put back as it was, so a test still sees it hold afterwards.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting(%s, true)", [UNFROZEN_PLANS_SETTING])
+        (before,) = cursor.fetchone()
+        plans_unfreeze_for_transaction([plan_id])
+        yield
+        cursor.execute("SELECT set_config(%s, %s, true)", [UNFROZEN_PLANS_SETTING, before or ""])
+
+
+class PlanContentFactory(factory.django.DjangoModelFactory):
+    """Areas and activities of any version, a published one included (see above)."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _plan_id(cls, kwargs) -> int:
+        raise NotImplementedError
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        with published_content_seeded(cls._plan_id(kwargs)):
+            return super()._create(model_class, *args, **kwargs)
+
+
+class PriorityAreaFactory(PlanContentFactory):
     class Meta:
         model = PriorityArea
 
@@ -53,11 +91,19 @@ class PriorityAreaFactory(factory.django.DjangoModelFactory):
     number = factory.Sequence(lambda n: n + 1)
     title = factory.Sequence(lambda n: f"Priority area {n}")
 
+    @classmethod
+    def _plan_id(cls, kwargs) -> int:
+        return kwargs["plan"].pk
 
-class ActivityFactory(factory.django.DjangoModelFactory):
+
+class ActivityFactory(PlanContentFactory):
     class Meta:
         model = Activity
 
     priority_area = factory.SubFactory(PriorityAreaFactory)
     number = factory.Sequence(lambda n: n + 1)
     title = factory.Sequence(lambda n: f"Activity {n}")
+
+    @classmethod
+    def _plan_id(cls, kwargs) -> int:
+        return kwargs["priority_area"].plan_id

@@ -1,5 +1,8 @@
 """A small world for the portal's pages: two lead countries, France and Germany, each leading one
-CBM, one person per role, and records both published and not (a draft plan, a planned RTG)."""
+CBM, one person per role, and records both published and not (a draft plan, a planned RTG).
+
+France's plan in force is frozen (cbms.models.plans); its draft revision starts as a copy of it,
+as "New draft version from this one" makes it, and is where the secretariat edits rows."""
 
 import datetime as dt
 from dataclasses import dataclass
@@ -66,6 +69,8 @@ class World:
     fr_draft: ImplementationPlanVersion
     area: PriorityArea
     activity: Activity
+    draft_area: PriorityArea
+    draft_activity: Activity
     fr_rtg: Meeting
     de_rtg: Meeting
     de_planned_rtg: Meeting
@@ -103,6 +108,8 @@ def build_world() -> World:
     )
     area = PriorityAreaFactory(plan=fr_plan, number=1, title="Border security")
     activity = ActivityFactory(priority_area=area, number=1, title="Joint training")
+    draft_area = PriorityAreaFactory(plan=fr_draft, number=1, title="Border security")
+    draft_activity = ActivityFactory(priority_area=draft_area, number=1, title="Joint training")
     fr_rtg = RtgFactory(cbm=fr_cbm, date=dt.date(2014, 12, 1), city="Paris")
     de_rtg = RtgFactory(cbm=de_cbm, date=dt.date(2014, 12, 15), city="Berlin")
     de_planned_rtg = RtgFactory(
@@ -143,6 +150,8 @@ def build_world() -> World:
         fr_draft=fr_draft,
         area=area,
         activity=activity,
+        draft_area=draft_area,
+        draft_activity=draft_activity,
         fr_rtg=fr_rtg,
         de_rtg=de_rtg,
         de_planned_rtg=de_planned_rtg,

@@ -29,6 +29,8 @@ DE_RTG = {"anonymous": 302, "analyst": 403, "focal_fr": 404, "focal_de": 200, "s
 FR_RTG = {**DE_RTG, "focal_fr": 200, "focal_de": 404}
 OTHER_MEETING = {**DE_RTG, "focal_de": 404}
 FOCAL_POINTS = {**SECRETARIAT, "focal_fr": 200, "focal_de": 200, "secretariat": 403}
+# The content of a published plan version: no one edits it, the secretariat included.
+FROZEN = {**SECRETARIAT, "secretariat": 403}
 
 Args = Callable[[World], list]
 NONE: Args = lambda w: []  # noqa: E731
@@ -119,12 +121,22 @@ PAGES: list[tuple[str, Args, dict]] = [
     ("cbms:plan_detail", lambda w: [w.fr_draft.pk], UNPUBLISHED),
     ("cbms:plan_create", lambda w: [w.fr_cbm.pk], SECRETARIAT),
     *[(f"cbms:{n}", a, e) for n, a, e in record("plan", "fr_plan")],
+    ("cbms:plan_publish", lambda w: [w.fr_draft.pk], SECRETARIAT),
+    # The rows of a draft are edited; those of the plan in force are frozen, to all.
     ("cbms:area_list", NONE, PUBLIC),
-    ("cbms:area_create", lambda w: [w.fr_plan.pk], SECRETARIAT),
-    *[(f"cbms:{n}", a, e) for n, a, e in record("area", "area")],
+    ("cbms:area_create", lambda w: [w.fr_draft.pk], SECRETARIAT),
+    *[(f"cbms:{n}", a, e) for n, a, e in record("area", "draft_area")],
+    ("cbms:area_create", lambda w: [w.fr_plan.pk], FROZEN),
+    ("cbms:area_update", lambda w: [w.area.pk], FROZEN),
+    ("cbms:area_delete", lambda w: [w.area.pk], FROZEN),
+    ("cbms:area_history", lambda w: [w.area.pk], SECRETARIAT),
     ("cbms:activity_list", NONE, PUBLIC),
-    ("cbms:activity_create", lambda w: [w.area.pk], SECRETARIAT),
-    *[(f"cbms:{n}", a, e) for n, a, e in record("activity", "activity")],
+    ("cbms:activity_create", lambda w: [w.draft_area.pk], SECRETARIAT),
+    *[(f"cbms:{n}", a, e) for n, a, e in record("activity", "draft_activity")],
+    ("cbms:activity_create", lambda w: [w.area.pk], FROZEN),
+    ("cbms:activity_update", lambda w: [w.activity.pk], FROZEN),
+    ("cbms:activity_delete", lambda w: [w.activity.pk], FROZEN),
+    ("cbms:activity_history", lambda w: [w.activity.pk], SECRETARIAT),
 ]
 
 
@@ -142,9 +154,10 @@ def test_page_answers_each_role(world, client_for, name, args, expected):
             assert response["Location"].startswith(reverse("login"))
 
 
-# Routes that are not pages: signing out only answers POST. The progress-report pages have their
-# own role table, with reports in every state, in tests/reports/test_pages.py.
-NOT_PAGES = {"logout"} | {
+# Routes that are not pages: signing out and deriving a plan version only answer POST. The
+# progress-report pages have their own role table, with reports in every state, in
+# tests/reports/test_pages.py.
+NOT_PAGES = {"logout", "cbms:plan_derive"} | {
     f"cbms:report_{view}"
     for view in ("list", "start", "detail", "edit", "submit", "accept", "return", "attachment")
 }

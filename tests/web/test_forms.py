@@ -128,7 +128,7 @@ CREATES: list[tuple[str, Args, type, Data, set[str], Data]] = [
     ),
     (
         "cbms:area_create",
-        lambda w: [w.fr_plan.pk],
+        lambda w: [w.fr_draft.pk],
         PriorityArea,
         lambda w: {"number": "-5", "title": ""},
         {"number", "title"},
@@ -136,7 +136,7 @@ CREATES: list[tuple[str, Args, type, Data, set[str], Data]] = [
     ),
     (
         "cbms:activity_create",
-        lambda w: [w.area.pk],
+        lambda w: [w.draft_area.pk],
         Activity,
         lambda w: {"number": "", "title": "t" * 301},
         {"number", "title"},

@@ -32,14 +32,15 @@ def _snapshot(model) -> list[dict]:
 
 def test_the_add_activity_form_comes_in_place(world, client_for):
     client = client_for("secretariat")
-    url = reverse("cbms:activity_create", args=[world.area.pk])
+    url = reverse("cbms:activity_create", args=[world.draft_area.pk])
     fragment = client.get(url, **htmx())
     assert fragment.status_code == 200
     html = fragment.text
     assert "<html" not in html
-    assert f'id="area-{world.area.pk}-activity-add"' in html
+    assert f'id="area-{world.draft_area.pk}-activity-add"' in html
     assert f'hx-post="{url}"' in html and 'method="post"' in html
-    assert f'id="id_area-{world.area.pk}-activity-add_title"' in html  # ids unique on the page
+    # The ids are unique on the page.
+    assert f'id="id_area-{world.draft_area.pk}-activity-add_title"' in html
     assert 'value="2"' in html  # the next number
     assert "autofocus" in html
     # Without htmx, the same address is the full form page.
@@ -48,12 +49,12 @@ def test_the_add_activity_form_comes_in_place(world, client_for):
 
 def test_an_activity_added_inline_comes_back_with_the_plan(world, client_for):
     client = client_for("secretariat")
-    url = reverse("cbms:activity_create", args=[world.area.pk])
+    url = reverse("cbms:activity_create", args=[world.draft_area.pk])
     response = client.post(url, {"number": "2", "title": "Joint exercise"}, **htmx())
     assert response.status_code == 200
     assert response["HX-Retarget"] == "#plan-body" and response["HX-Reswap"] == "outerHTML"
     activity = Activity.objects.get(title="Joint exercise")
-    assert activity.priority_area == world.area
+    assert activity.priority_area == world.draft_area
     assert activity.history.latest().history_user == world.users["secretariat"]
     html = response.text
     assert '<div id="plan-body">' in html and "1.2 Joint exercise" in html
@@ -62,7 +63,7 @@ def test_an_activity_added_inline_comes_back_with_the_plan(world, client_for):
     assert "Saved 1.2 Joint exercise." in html
     assert f'id="activity-{activity.pk}" tabindex="-1" autofocus' in html
     # No message is left behind for the next full page.
-    assert "Saved 1.2" not in client.get(reverse("cbms:plan_detail", args=[world.fr_plan.pk])).text
+    assert "Saved 1.2" not in client.get(reverse("cbms:plan_detail", args=[world.fr_draft.pk])).text
 
 
 @pytest.mark.parametrize(
@@ -79,7 +80,8 @@ def test_refused_input_returns_the_row_form_with_errors_and_saves_nothing(
 ):
     client = client_for("secretariat")
     before = _snapshot(Activity)
-    response = client.post(reverse("cbms:activity_create", args=[world.area.pk]), data, **htmx())
+    url = reverse("cbms:activity_create", args=[world.draft_area.pk])
+    response = client.post(url, data, **htmx())
     assert response.status_code == 200
     assert "HX-Retarget" not in response
     assert fields <= set(response.context["form"].errors), response.context["form"].errors
@@ -93,7 +95,7 @@ def test_refused_input_returns_the_row_form_with_errors_and_saves_nothing(
 
 def test_a_taken_number_is_said_on_the_number_field(world, client_for):
     response = client_for("secretariat").post(
-        reverse("cbms:activity_create", args=[world.area.pk]),
+        reverse("cbms:activity_create", args=[world.draft_area.pk]),
         {"number": "1", "title": "Duplicate"},
         **htmx(),
     )
@@ -104,12 +106,12 @@ def test_a_taken_number_is_said_on_the_number_field(world, client_for):
 
 def test_without_htmx_an_activity_is_saved_and_the_plan_page_follows(world, client_for):
     client = client_for("secretariat")
-    url = reverse("cbms:activity_create", args=[world.area.pk])
+    url = reverse("cbms:activity_create", args=[world.draft_area.pk])
     refused = client.post(url, {"number": "1", "title": ""})
     assert refused.status_code == 200 and "<html" in refused.text
     assert "Nothing was saved" in refused.text
     saved = client.post(url, {"number": "5", "title": "Plain form"})
-    assert saved["Location"] == reverse("cbms:plan_detail", args=[world.fr_plan.pk])
+    assert saved["Location"] == reverse("cbms:plan_detail", args=[world.fr_draft.pk])
     assert "Saved 1.5 Plain form." in client.get(saved["Location"]).text
 
 
@@ -122,7 +124,7 @@ def test_a_database_conflict_is_a_form_error_not_a_server_error(world, client_fo
     monkeypatch.setattr(ActivityForm, "save", conflict)
     before = _snapshot(Activity)
     response = client_for("secretariat").post(
-        reverse("cbms:activity_create", args=[world.area.pk]),
+        reverse("cbms:activity_create", args=[world.draft_area.pk]),
         {"number": "7", "title": "Raced"},
         **htmx(),
     )
@@ -133,31 +135,31 @@ def test_a_database_conflict_is_a_form_error_not_a_server_error(world, client_fo
 
 def test_an_activity_is_edited_in_place(world, client_for):
     client = client_for("secretariat")
-    url = reverse("cbms:activity_update", args=[world.activity.pk])
+    url = reverse("cbms:activity_update", args=[world.draft_activity.pk])
     form = client.get(url, **htmx()).text
-    assert form.startswith(f'<li id="activity-{world.activity.pk}"')
+    assert form.startswith(f'<li id="activity-{world.draft_activity.pk}"')
     assert 'value="Joint training"' in form
-    assert f'hx-target="#activity-{world.activity.pk}"' in form
+    assert f'hx-target="#activity-{world.draft_activity.pk}"' in form
     # Cancel puts the plan back as it was, from the plan's own page.
-    plan_url = reverse("cbms:plan_detail", args=[world.fr_plan.pk])
+    plan_url = reverse("cbms:plan_detail", args=[world.fr_draft.pk])
     assert f'hx-get="{plan_url}" hx-target="#plan-body"' in form
 
     refused = client.post(url, {"number": "", "title": "Renamed"}, **htmx())
-    assert refused.text.startswith(f'<li id="activity-{world.activity.pk}"')
+    assert refused.text.startswith(f'<li id="activity-{world.draft_activity.pk}"')
     assert 'value="Renamed"' in refused.text
-    world.activity.refresh_from_db()
-    assert world.activity.title == "Joint training"
+    world.draft_activity.refresh_from_db()
+    assert world.draft_activity.title == "Joint training"
 
     saved = client.post(url, {"number": "3", "title": "Joint drills"}, **htmx())
     assert saved["HX-Retarget"] == "#plan-body"
     assert "1.3 Joint drills" in saved.text
-    world.activity.refresh_from_db()
-    assert (world.activity.number, world.activity.title) == (3, "Joint drills")
+    world.draft_activity.refresh_from_db()
+    assert (world.draft_activity.number, world.draft_activity.title) == (3, "Joint drills")
 
 
 def test_an_activity_is_deleted_in_place(world, client_for):
     client = client_for("secretariat")
-    url = reverse("cbms:activity_delete", args=[world.activity.pk])
+    url = reverse("cbms:activity_delete", args=[world.draft_activity.pk])
     question = client.get(url, **htmx()).text
     assert "<html" not in question and "Delete 1.1 Joint training?" in question
     assert f'hx-post="{url}"' in question and "Yes, delete" in question
@@ -165,11 +167,12 @@ def test_an_activity_is_deleted_in_place(world, client_for):
     assert response["HX-Retarget"] == "#plan-body"
     assert "Deleted 1.1 Joint training." in response.text
     assert "Joint training</span>" not in response.text
-    assert not Activity.objects.filter(pk=world.activity.pk).exists()
+    assert not Activity.objects.filter(pk=world.draft_activity.pk).exists()
 
 
 def test_an_activity_a_report_speaks_of_is_not_deleted(world, client_for):
-    """The report's update of the activity protects it: said in the row, nothing deleted."""
+    """Reports speak of the activities of the plan in force, which is frozen: its delete is
+    refused in place, the plan coming back as it is (no Delete link), nothing deleted."""
     report_start(
         cbm=world.fr_cbm,
         conference=world.beijing,
@@ -178,16 +181,16 @@ def test_an_activity_a_report_speaks_of_is_not_deleted(world, client_for):
     )
     client = client_for("secretariat")
     url = reverse("cbms:activity_delete", args=[world.activity.pk])
-    question = client.get(url, **htmx()).text
-    assert "cannot be deleted" in question and "Yes, delete" not in question
-    response = client.post(url, **htmx())
-    assert response.status_code == 200 and "HX-Retarget" not in response
-    assert "was not deleted" in response.text
+    for response in (client.get(url, **htmx()), client.post(url, **htmx())):
+        assert response.status_code == 200
+        assert response["HX-Retarget"] == "#plan-body"
+        assert "Yes, delete" not in response.text and url not in response.text
+        assert "its content can no longer change" in response.text
     assert Activity.objects.filter(pk=world.activity.pk).exists()
 
 
 def test_cancel_gets_the_plan_body_alone(world, client_for):
-    url = reverse("cbms:plan_detail", args=[world.fr_plan.pk])
+    url = reverse("cbms:plan_detail", args=[world.fr_draft.pk])
     client = client_for("secretariat")
     block = client.get(url, **htmx("plan-body")).text
     assert block.startswith('<div id="plan-body">') and "<html" not in block
@@ -203,7 +206,7 @@ def test_cancel_gets_the_plan_body_alone(world, client_for):
 
 def test_a_priority_area_is_added_edited_and_deleted_in_place(world, client_for):
     client = client_for("secretariat")
-    create = reverse("cbms:area_create", args=[world.fr_plan.pk])
+    create = reverse("cbms:area_create", args=[world.fr_draft.pk])
     assert client.get(create, **htmx()).text.startswith('<div id="plan-area-add"')
     refused = client.post(create, {"number": "1", "title": "Taken"}, **htmx())
     assert refused.context["form"].errors["number"] == [
@@ -221,11 +224,11 @@ def test_a_priority_area_is_added_edited_and_deleted_in_place(world, client_for)
     assert area.title == "Sharing information"
 
     # Deleting an area with activities says what goes with it.
-    question = client.get(reverse("cbms:area_delete", args=[world.area.pk]), **htmx()).text
+    question = client.get(reverse("cbms:area_delete", args=[world.draft_area.pk]), **htmx()).text
     assert "also deletes" in question and "Activities" in question
-    client.post(reverse("cbms:area_delete", args=[world.area.pk]), **htmx())
-    assert not PriorityArea.objects.filter(pk=world.area.pk).exists()
-    assert not Activity.objects.filter(pk=world.activity.pk).exists()
+    client.post(reverse("cbms:area_delete", args=[world.draft_area.pk]), **htmx())
+    assert not PriorityArea.objects.filter(pk=world.draft_area.pk).exists()
+    assert not Activity.objects.filter(pk=world.draft_activity.pk).exists()
 
 
 # --- Roles --------------------------------------------------------------------------------------
@@ -328,12 +331,12 @@ def test_the_cbm_page_offers_inline_links_to_the_secretariat_only(world, client_
 # --- Who may ------------------------------------------------------------------------------------
 
 WRITES = [
-    ("cbms:activity_create", lambda w: [w.area.pk], {"number": "9", "title": "x"}),
-    ("cbms:activity_update", lambda w: [w.activity.pk], {"number": "9", "title": "x"}),
-    ("cbms:activity_delete", lambda w: [w.activity.pk], {}),
-    ("cbms:area_create", lambda w: [w.fr_plan.pk], {"number": "9", "title": "x"}),
-    ("cbms:area_update", lambda w: [w.area.pk], {"number": "9", "title": "x"}),
-    ("cbms:area_delete", lambda w: [w.area.pk], {}),
+    ("cbms:activity_create", lambda w: [w.draft_area.pk], {"number": "9", "title": "x"}),
+    ("cbms:activity_update", lambda w: [w.draft_activity.pk], {"number": "9", "title": "x"}),
+    ("cbms:activity_delete", lambda w: [w.draft_activity.pk], {}),
+    ("cbms:area_create", lambda w: [w.fr_draft.pk], {"number": "9", "title": "x"}),
+    ("cbms:area_update", lambda w: [w.draft_area.pk], {"number": "9", "title": "x"}),
+    ("cbms:area_delete", lambda w: [w.draft_area.pk], {}),
     (
         "cbms:role_create",
         lambda w: [w.fr_cbm.pk],
@@ -372,8 +375,8 @@ def test_no_one_else_changes_a_row_with_or_without_htmx(
 
 
 def test_an_expired_session_sends_the_whole_window_to_sign_in_and_back(world, client_for):
-    plan_page = reverse("cbms:plan_detail", args=[world.fr_plan.pk])
-    url = reverse("cbms:activity_create", args=[world.area.pk])
+    plan_page = reverse("cbms:plan_detail", args=[world.fr_draft.pk])
+    url = reverse("cbms:activity_create", args=[world.draft_area.pk])
     before = _snapshot(Activity)
 
     response = client_for("anonymous").post(
@@ -390,7 +393,7 @@ def test_an_expired_session_sends_the_whole_window_to_sign_in_and_back(world, cl
 
 
 def test_without_htmx_an_expired_session_is_the_usual_redirect(world, client_for):
-    url = reverse("cbms:activity_create", args=[world.area.pk])
+    url = reverse("cbms:activity_create", args=[world.draft_area.pk])
 
     response = client_for("anonymous").get(url)
 

@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from cbms.models import CBMName
 from tests.web.conftest import World
@@ -131,3 +132,22 @@ def test_no_one_else_changes_a_name(world, client_for, role):
     ]
     assert [a.status_code for a in answers] == [403, 403, 403]
     assert list(CBMName.objects.values()) == before
+
+
+def test_a_name_is_called_by_its_name_on_the_pages_that_name_it(world, client_for):
+    """Not "C b m names": the model and its fields have their own, translatable, names."""
+    opts = CBMName._meta
+    assert (opts.verbose_name, opts.verbose_name_plural) == ("CBM name", "CBM names")
+    assert opts.get_field("decided_at").verbose_name == "decided at"
+    assert opts.get_field("cbm").verbose_name == "CBM"
+    old, _present = _rename(world)
+    world.fr_rtg.delete()  # a held RTG protects its CBM
+    client = client_for("secretariat")
+    cbm_delete = client.get(reverse("cbms:cbm_delete", args=[world.fr_cbm.pk])).text
+    assert "<strong>CBM names</strong>: 2" in cbm_delete and "C b m" not in cbm_delete
+    assert "CBM name: FM – Former Measure" in cbm_delete
+    history = client.get(reverse("cbms:name_history", args=[old.pk])).text
+    assert "C b m" not in history
+    with translation.override("fa"):
+        assert str(opts.verbose_name_plural) == "نام‌های تدبیر اعتمادساز"
+        assert str(opts.get_field("decided_at").verbose_name) == "تصمیم‌گرفته‌شده در"

@@ -53,10 +53,10 @@ def test_a_protected_delete_is_refused_with_a_message_not_a_500(world, client_fo
 
 def test_deleting_a_leaf_record(world, client_for):
     client = client_for("secretariat")
-    url = reverse("cbms:activity_delete", args=[world.activity.pk])
+    url = reverse("cbms:activity_delete", args=[world.draft_activity.pk])
     assert "No other record is affected" in client.get(url).text
-    assert client.post(url)["Location"] == reverse("cbms:plan_detail", args=[world.fr_plan.pk])
-    assert not world.area.activities.exists()
+    assert client.post(url)["Location"] == reverse("cbms:plan_detail", args=[world.fr_draft.pk])
+    assert not world.draft_area.activities.exists()
 
 
 # --- History ------------------------------------------------------------------------------------

@@ -80,9 +80,10 @@ def _articles(w: World, n: int):
 
 def _plans(w: World, n: int):
     for i in range(n):
-        area = PriorityAreaFactory(plan=w.fr_plan, number=100 + i)
-        ActivityFactory(priority_area=area, number=1)
-        ActivityFactory(priority_area=area, number=2)
+        for plan in (w.fr_plan, w.fr_draft):  # published, and the draft edited in place
+            area = PriorityAreaFactory(plan=plan, number=100 + i)
+            ActivityFactory(priority_area=area, number=1)
+            ActivityFactory(priority_area=area, number=2)
         PlanVersionFactory(cbm=w.de_cbm, version=10 + i, status="superseded")
 
 
@@ -245,9 +246,9 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 INLINE: list[tuple[str, Callable[[World], list], Grow, str]] = [
     ("cbms:plan_detail", lambda w: [w.fr_plan.pk], _plans, "plan-body"),
     ("cbms:cbm_detail", lambda w: [w.fr_cbm.pk], _everything, "cbm-roles"),
-    ("cbms:activity_create", lambda w: [w.area.pk], _plans, ""),
-    ("cbms:activity_update", lambda w: [w.activity.pk], _plans, ""),
-    ("cbms:activity_delete", lambda w: [w.activity.pk], _plans, ""),
+    ("cbms:activity_create", lambda w: [w.draft_area.pk], _plans, ""),
+    ("cbms:activity_update", lambda w: [w.draft_activity.pk], _plans, ""),
+    ("cbms:activity_delete", lambda w: [w.draft_activity.pk], _plans, ""),
     ("cbms:role_update", lambda w: [w.fr_role.pk], _roles, ""),
 ]
 
@@ -273,7 +274,7 @@ def test_inline_fragments_do_not_grow_with_rows(world, client_for, name, args, g
 @pytest.mark.parametrize(
     ("name", "args", "data", "grow"),
     [
-        ("cbms:activity_create", lambda w: [w.area.pk], {"title": "New"}, _plans),
+        ("cbms:activity_create", lambda w: [w.draft_area.pk], {"title": "New"}, _plans),
         (
             "cbms:role_create",
             lambda w: [w.fr_cbm.pk],

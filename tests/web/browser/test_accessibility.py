@@ -57,6 +57,9 @@ def _paths(site) -> dict[str, list[str]]:
             f"/users/{site.users['focal_fr'].pk}/delete/",
             f"/users/{site.users['focal_fr'].pk}/history/",
             f"/plans/{site.fr_plan.pk}/",
+            f"/plans/{site.fr_draft.pk}/",
+            f"/plans/{site.fr_draft.pk}/publish/",
+            f"/activities/{site.activity.pk}/edit/",  # 403: the plan in force is frozen
             f"/cbms/{site.fr_cbm.pk}/names/new/",
             f"/roles/{site.fr_role.pk}/end/",
         ],
@@ -102,7 +105,7 @@ def test_a_form_with_errors_is_accessible(page_as, site):
 def test_inline_forms_are_accessible_open_and_with_errors(page_as, site):
     """The rows edited in place: forms open side by side, then refused input shown."""
     page = page_as("secretariat")
-    page.goto(f"/plans/{site.fr_plan.pk}/")
+    page.goto(f"/plans/{site.fr_draft.pk}/")
     page.get_by_role("link", name="Add an activity to 1. Border security").click()
     add = page.get_by_role("form", name="New activity for 1. Border security")
     add.get_by_label("Title").wait_for()

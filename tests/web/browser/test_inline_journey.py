@@ -24,8 +24,8 @@ def test_the_secretariat_adds_an_activity_and_edits_a_role_in_place(page_as, sit
     navigations = []
     page.on("framenavigated", lambda frame: navigations.append(frame.url))
 
-    # --- An activity added to the plan in force, on the plan's page --------------------------
-    page.goto(f"/plans/{site.fr_plan.pk}/")
+    # --- An activity added to the draft revision, on the plan's page --------------------------
+    page.goto(f"/plans/{site.fr_draft.pk}/")
     url = page.url
     _no_reload_marker(page)
     loads = len(navigations)
@@ -107,11 +107,11 @@ def test_without_javascript_the_same_links_are_form_pages(browser, live_server, 
         ]
     )
     page = context.new_page()
-    page.goto(f"/plans/{site.fr_plan.pk}/")
+    page.goto(f"/plans/{site.fr_draft.pk}/")
     page.get_by_role("link", name="Add an activity to 1. Border security").click()
     expect(page).to_have_url(re.compile(r"/priority-areas/\d+/activities/new/$"))
     page.get_by_label("Title").fill("Without JavaScript")
     page.get_by_role("button", name="Save").click()
-    expect(page).to_have_url(re.compile(rf"/plans/{site.fr_plan.pk}/$"))
+    expect(page).to_have_url(re.compile(rf"/plans/{site.fr_draft.pk}/$"))
     expect(page.get_by_role("status")).to_contain_text("Saved 1.2 Without JavaScript.")
     context.close()
