@@ -107,6 +107,17 @@ def test_timeline_coordinates_stay_svg_numbers_in_a_decimal_comma_language(
     assert not re.search(r'="-?\d+,\d', svg)
 
 
+def test_dates_in_dari_use_the_month_names_of_afghanistan(world, client_for):
+    """Django's Persian catalogue writes دسامبر (Iran); Afghans write دسمبر (month_names.py)."""
+    client = client_for("secretariat")
+    _switch(client, "fa", "/dashboard/")
+
+    page = client.get("/dashboard/", {"on": "2015-12-09"}).text
+
+    assert "9 دسمبر 2015" in page
+    assert "دسامبر" not in page
+
+
 def test_a_browser_asking_for_dari_gets_it_without_the_switcher(world, client_for):
     page = client_for("anonymous").get("/", headers={"accept-language": "fa-AF,fa;q=0.9"}).text
     assert '<html lang="fa" dir="rtl">' in page
