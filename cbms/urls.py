@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import report_views, views
+from . import report_views
+from .views import plans, records
 
 app_name = "cbms"
 
@@ -15,37 +16,37 @@ def record_routes(prefix: str, name: str, edit, delete, history) -> list:
 
 
 urlpatterns = [
-    path("cbms/", views.CBMList.as_view(), name="cbm_list"),
-    path("cbms/new/", views.CBMCreate.as_view(), name="cbm_create"),
-    path("cbms/<int:pk>/", views.CBMDetail.as_view(), name="cbm_detail"),
-    *record_routes("cbms", "cbm", views.CBMUpdate, views.CBMDelete, views.CBMHistoryView),
-    path("cbms/<int:parent>/names/new/", views.NameCreate.as_view(), name="name_create"),
-    *record_routes("names", "name", views.NameUpdate, views.NameDelete, views.NameHistory),
-    path("cbms/<int:parent>/roles/new/", views.RoleCreate.as_view(), name="role_create"),
-    path("roles/", views.RoleList.as_view(), name="role_list"),
-    *record_routes("roles", "role", views.RoleUpdate, views.RoleDelete, views.RoleHistory),
-    path("roles/<int:pk>/end/", views.RoleEnd.as_view(), name="role_end"),
-    path("cbms/<int:parent>/plans/new/", views.PlanCreate.as_view(), name="plan_create"),
-    path("plans/", views.PlanList.as_view(), name="plan_list"),
-    path("plans/<int:pk>/", views.PlanDetail.as_view(), name="plan_detail"),
-    *record_routes("plans", "plan", views.PlanUpdate, views.PlanDelete, views.PlanHistory),
-    path("plans/<int:pk>/new-version/", views.PlanDerive.as_view(), name="plan_derive"),
-    path("plans/<int:pk>/publish/", views.PlanPublish.as_view(), name="plan_publish"),
-    path("plans/<int:parent>/areas/new/", views.AreaCreate.as_view(), name="area_create"),
-    path("priority-areas/", views.AreaList.as_view(), name="area_list"),
-    *record_routes("priority-areas", "area", views.AreaUpdate, views.AreaDelete, views.AreaHistory),
+    path("cbms/", records.CBMList.as_view(), name="cbm_list"),
+    path("cbms/new/", records.CBMCreate.as_view(), name="cbm_create"),
+    path("cbms/<int:pk>/", records.CBMDetail.as_view(), name="cbm_detail"),
+    *record_routes("cbms", "cbm", records.CBMUpdate, records.CBMDelete, records.CBMHistoryView),
+    path("cbms/<int:parent>/names/new/", records.NameCreate.as_view(), name="name_create"),
+    *record_routes("names", "name", records.NameUpdate, records.NameDelete, records.NameHistory),
+    path("cbms/<int:parent>/roles/new/", records.RoleCreate.as_view(), name="role_create"),
+    path("roles/", records.RoleList.as_view(), name="role_list"),
+    *record_routes("roles", "role", records.RoleUpdate, records.RoleDelete, records.RoleHistory),
+    path("roles/<int:pk>/end/", records.RoleEnd.as_view(), name="role_end"),
+    path("cbms/<int:parent>/plans/new/", plans.PlanCreate.as_view(), name="plan_create"),
+    path("plans/", plans.PlanList.as_view(), name="plan_list"),
+    path("plans/<int:pk>/", plans.PlanDetail.as_view(), name="plan_detail"),
+    *record_routes("plans", "plan", plans.PlanUpdate, plans.PlanDelete, plans.PlanHistory),
+    path("plans/<int:pk>/new-version/", plans.PlanDerive.as_view(), name="plan_derive"),
+    path("plans/<int:pk>/publish/", plans.PlanPublish.as_view(), name="plan_publish"),
+    path("plans/<int:parent>/areas/new/", plans.AreaCreate.as_view(), name="area_create"),
+    path("priority-areas/", plans.AreaList.as_view(), name="area_list"),
+    *record_routes("priority-areas", "area", plans.AreaUpdate, plans.AreaDelete, plans.AreaHistory),
     path(
         "priority-areas/<int:parent>/activities/new/",
-        views.ActivityCreate.as_view(),
+        plans.ActivityCreate.as_view(),
         name="activity_create",
     ),
-    path("activities/", views.ActivityList.as_view(), name="activity_list"),
+    path("activities/", plans.ActivityList.as_view(), name="activity_list"),
     *record_routes(
         "activities",
         "activity",
-        views.ActivityUpdate,
-        views.ActivityDelete,
-        views.ActivityHistory,
+        plans.ActivityUpdate,
+        plans.ActivityDelete,
+        plans.ActivityHistory,
     ),
     path("reports/", report_views.ReportList.as_view(), name="report_list"),
     path("reports/new/", report_views.ReportStart.as_view(), name="report_start"),

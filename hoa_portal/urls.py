@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from cbms.views import ComplianceDashboard, MyCountry
+from cbms.views.dashboard import ComplianceDashboard, MyCountry
 
 from .views import HomeView, RecordsIndex
 
