@@ -2,6 +2,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -51,16 +53,24 @@ class MinisterialConference(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.ordinal} Ministerial Conference ({self.city or self.host} {self.year})"
+        return gettext("%(ordinal)s Ministerial Conference (%(place)s %(year)s)") % {
+            "ordinal": self.ordinal,
+            "place": self.city or self.host,
+            "year": self.year,
+        }
 
     @property
     def ordinal(self) -> str:
-        suffix = (
-            "th"
-            if 10 <= self.number % 100 <= 20
-            else {1: "st", 2: "nd", 3: "rd"}.get(self.number % 10, "th")
-        )
-        return f"{self.number}{suffix}"
+        """5th in English, 5مین in Dari: each suffix is its own message, by the English rule."""
+        if 10 <= self.number % 100 <= 20:
+            pattern = pgettext("ordinal number", "%(number)sth")
+        else:
+            pattern = {
+                1: pgettext("ordinal number", "%(number)sst"),
+                2: pgettext("ordinal number", "%(number)snd"),
+                3: pgettext("ordinal number", "%(number)srd"),
+            }.get(self.number % 10) or pgettext("ordinal number", "%(number)sth")
+        return pattern % {"number": self.number}
 
     def clean(self):
         errors = {}
@@ -135,7 +145,15 @@ class Article(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Article {self.number} of the {self.declaration}"
+        return gettext("Article %(number)s of the %(declaration)s") % {
+            "number": self.number,
+            "declaration": self.declaration,
+        }
+
+
+def _day(value) -> str:
+    """09 Dec 2015, with the month in the language of the page."""
+    return date_format(value, "d M Y")
 
 
 class MeetingKind(models.TextChoices):
@@ -222,8 +240,10 @@ class Meeting(models.Model):
         ]
 
     def __str__(self) -> str:
-        subject = f" on {self.cbm}" if self.cbm_id else ""
-        return f"{self.get_kind_display()}{subject}, {self.date:%d %b %Y}"
+        values = {"kind": self.get_kind_display(), "cbm": self.cbm, "day": _day(self.date)}
+        if self.cbm_id:
+            return gettext("%(kind)s on %(cbm)s, %(day)s") % values
+        return gettext("%(kind)s, %(day)s") % values
 
     def clean(self):
         errors = {}

@@ -118,6 +118,17 @@ def test_dates_in_dari_use_the_month_names_of_afghanistan(world, client_for):
     assert "دسامبر" not in page
 
 
+def test_record_names_read_in_the_language_of_the_page(world, client_for):
+    client = client_for("anonymous")
+    assert "5th Ministerial Conference (Islamabad 2015)" in client.get("/").text
+
+    _switch(client, "fa", "/")
+    page = client.get("/").text
+
+    assert "5مین کنفرانس وزارتی (Islamabad 2015)" in page
+    assert "Ministerial Conference (" not in page
+
+
 def test_a_browser_asking_for_dari_gets_it_without_the_switcher(world, client_for):
     page = client_for("anonymous").get("/", headers={"accept-language": "fa-AF,fa;q=0.9"}).text
     assert '<html lang="fa" dir="rtl">' in page
