@@ -12,9 +12,10 @@
 
 Runtime on the 2-core machine: about 3.5 minutes for the whole file by default (25 examples per
 operation and role; the coverage phase, ~90 boundary and invalid requests per operation, for the
-secretariat only). RELIABILITY goal 2 asks for 100 examples per operation:
+secretariat only). CI (.ci/run) sets SCHEMATHESIS_MAX_EXAMPLES=100, as RELIABILITY goal 2 asks.
+With the coverage phase for every role as well,
 `SCHEMATHESIS_MAX_EXAMPLES=100 SCHEMATHESIS_COVERAGE_ROLES=anonymous,secretariat,analyst,focal_point
-pytest tests/test_schema.py -m schemathesis` (about 17 minutes). Deselect with
+pytest tests/test_schema.py -m schemathesis` took 7.5 minutes (0 failures, last run). Deselect with
 `-m "not schemathesis"`.
 
 The served schema documents the error answers of SPEC 6 and the reads open to anonymous callers
