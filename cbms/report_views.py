@@ -192,7 +192,9 @@ class ReportEdit(PolicyMixin, View):
             )
         return rows
 
-    def _render(self, request, report, rows, *, narrative=None, version=None, status=200):
+    def _render(
+        self, request, report, rows, *, narrative=None, version=None, status=200, conflict=False
+    ):
         return render(
             request,
             "cbms/reports/edit.html",
@@ -202,6 +204,8 @@ class ReportEdit(PolicyMixin, View):
                 "statuses": ActivityStatus.choices,
                 "narrative": report.narrative if narrative is None else narrative,
                 "version": report.version if version is None else version,
+                # The other person's narrative, as saved, beside what this one typed.
+                "saved_narrative": report.narrative if conflict else None,
             },
             status=status,
         )
@@ -257,8 +261,15 @@ class ReportEdit(PolicyMixin, View):
                     "opened it. Check the report, then save again to replace their change."
                 ),
             )
+            report.refresh_from_db()
             return self._render(
-                request, report, rows, narrative=narrative, version=exc.version, status=409
+                request,
+                report,
+                rows,
+                narrative=narrative,
+                version=exc.version,
+                status=409,
+                conflict=True,
             )
         except ValidationError as exc:
             for message in _errors(exc):

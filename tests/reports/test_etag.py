@@ -259,6 +259,7 @@ def test_edit_form_carries_the_version(rw, client):
     client.force_login(rw.fp_fra)
     html = client.get(reverse("cbms:report_edit", args=[report.pk])).content.decode()
     assert '<input type="hidden" name="version" value="1">' in html
+    assert "saved-narrative" not in html  # only after a conflict
 
 
 def test_stale_edit_form_saves_nothing_and_keeps_what_was_typed(rw, client, media):
@@ -276,6 +277,8 @@ def test_stale_edit_form_saves_nothing_and_keeps_what_was_typed(rw, client, medi
     html = response.content.decode()
     assert "changed by someone else since you opened it" in html
     assert "What I typed</textarea>" in html and 'value="my note"' in html
+    # The other person's text, as saved, is shown beside it, to merge by hand.
+    assert '<div class="saved-narrative">Theirs</div>' in html
     assert '<input type="hidden" name="version" value="2">' in html
     assert _snapshot(report) == before
     assert not report.activity_updates.exists()
