@@ -52,10 +52,6 @@ class ConferenceFilter(django_filters.FilterSet):
         fields = ["status", "host"]
 
 
-def _conference_page(obj) -> str:
-    return reverse("conferences:conference_detail", args=[obj.pk])
-
-
 class ConferenceList(PortalListView):
     model = MinisterialConference
     title = _("Ministerial Conferences")
@@ -116,34 +112,24 @@ class ConferenceCreate(PortalCreateView):
     model = MinisterialConference
     form_class = ConferenceForm
     cancel_url_name = "conferences:conference_list"
-
-    def success_target(self, obj):
-        return _conference_page(obj)
+    page_url_name = "conferences:conference_detail"
 
 
 class ConferenceUpdate(PortalUpdateView):
     model = MinisterialConference
     form_class = ConferenceForm
-
-    def success_target(self, obj):
-        return _conference_page(obj)
+    page_url_name = "conferences:conference_detail"
 
 
 class ConferenceDelete(PortalDeleteView):
     model = MinisterialConference
-
-    def after_delete_url(self, obj):
-        return reverse("conferences:conference_list")
-
-    def back_url(self, obj):
-        return _conference_page(obj)
+    page_url_name = "conferences:conference_detail"
+    list_url_name = "conferences:conference_list"
 
 
 class ConferenceHistory(PortalHistoryView):
     model = MinisterialConference
-
-    def back_url(self, obj):
-        return _conference_page(obj)
+    page_url_name = "conferences:conference_detail"
 
 
 # --- Declarations and articles ------------------------------------------------------------------
@@ -181,34 +167,27 @@ class DeclarationCreate(PortalCreateView):
     form_class = DeclarationForm
     parent_model = MinisterialConference
     parent_field = "conference"
-
-    def success_target(self, obj):
-        return _declaration_page(obj)
+    page_url_name = "conferences:conference_detail"
+    page_of = "conference_id"
 
 
 class DeclarationUpdate(PortalUpdateView):
     model = Declaration
     form_class = DeclarationForm
-
-    def success_target(self, obj):
-        return _declaration_page(obj)
+    page_url_name = "conferences:conference_detail"
+    page_of = "conference_id"
 
 
 class DeclarationDelete(PortalDeleteView):
     model = Declaration
-
-    def after_delete_url(self, obj):
-        return _declaration_page(obj)
-
-    def back_url(self, obj):
-        return _declaration_page(obj)
+    page_url_name = "conferences:conference_detail"
+    page_of = "conference_id"
 
 
 class DeclarationHistory(PortalHistoryView):
     model = Declaration
-
-    def back_url(self, obj):
-        return _declaration_page(obj)
+    page_url_name = "conferences:conference_detail"
+    page_of = "conference_id"
 
 
 class ArticleFilter(django_filters.FilterSet):
@@ -260,43 +239,36 @@ class ArticleCreate(PortalCreateView):
     form_class = ArticleForm
     parent_model = Declaration
     parent_field = "declaration"
-
-    def success_target(self, obj):
-        return _article_page(obj)
+    page_url_name = "conferences:conference_detail"
+    page_of = "declaration.conference_id"
 
 
 class ArticleUpdate(PortalUpdateView):
     model = Article
     form_class = ArticleForm
+    page_url_name = "conferences:conference_detail"
+    page_of = "declaration.conference_id"
 
     def scoped(self):
         return Article.objects.select_related("declaration")
-
-    def success_target(self, obj):
-        return _article_page(obj)
 
 
 class ArticleDelete(PortalDeleteView):
     model = Article
+    page_url_name = "conferences:conference_detail"
+    page_of = "declaration.conference_id"
 
     def scoped(self):
         return Article.objects.select_related("declaration")
-
-    def after_delete_url(self, obj):
-        return _article_page(obj)
-
-    def back_url(self, obj):
-        return _article_page(obj)
 
 
 class ArticleHistory(PortalHistoryView):
     model = Article
+    page_url_name = "conferences:conference_detail"
+    page_of = "declaration.conference_id"
 
     def scoped(self):
         return Article.objects.select_related("declaration")
-
-    def back_url(self, obj):
-        return _article_page(obj)
 
 
 # --- Meetings -----------------------------------------------------------------------------------
@@ -342,10 +314,6 @@ class MeetingFilter(django_filters.FilterSet):
     class Meta:
         model = Meeting
         fields = ["kind", "status", "cbm", "date_after", "date_before"]
-
-
-def _meeting_page(obj) -> str:
-    return reverse("conferences:meeting_detail", args=[obj.pk])
 
 
 class MeetingList(PortalListView):
@@ -398,6 +366,7 @@ class MeetingFormMixin:
     asks can_record_meeting again before saving, whatever the form allowed."""
 
     policy = staticmethod(secretariat_or_focal_point)
+    page_url_name = "conferences:meeting_detail"
 
     def get_form_class(self):
         return MeetingForm if is_secretariat(self.request.user) else RtgForm
@@ -414,9 +383,6 @@ class MeetingFormMixin:
             form.add_error(None, gettext("You may only record RTGs of a CBM your country leads."))
             return self.form_invalid(form)
         return super().form_valid(form)
-
-    def success_target(self, obj):
-        return _meeting_page(obj)
 
 
 class MeetingCreate(MeetingFormMixin, PortalCreateView):
@@ -446,23 +412,17 @@ class MeetingUpdate(MeetingFormMixin, PortalUpdateView):
 class MeetingDelete(PortalDeleteView):
     model = Meeting
     policy = staticmethod(secretariat_or_focal_point)
+    page_url_name = "conferences:meeting_detail"
+    list_url_name = "conferences:meeting_list"
 
     def scoped(self):
         return recordable_meetings(self.request.user)
-
-    def after_delete_url(self, obj):
-        return reverse("conferences:meeting_list")
-
-    def back_url(self, obj):
-        return _meeting_page(obj)
 
 
 class MeetingHistory(PortalHistoryView):
     model = Meeting
     policy = staticmethod(secretariat_or_focal_point)
+    page_url_name = "conferences:meeting_detail"
 
     def scoped(self):
         return recordable_meetings(self.request.user)
-
-    def back_url(self, obj):
-        return _meeting_page(obj)

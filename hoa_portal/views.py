@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from django.contrib import messages
@@ -343,14 +344,31 @@ class ParentMixin:
         return self.parent_model._default_manager.all()
 
 
-class PortalFormViewMixin(PolicyMixin):
+class RecordPages:
+    """Where a record's form, delete and history views send people: the page that shows the
+    record (after a save; "back" from delete and history) and, after a delete, its list.
+
+    `page_url_name` takes the pk of the record itself, or of the one `page_of` names (a dotted
+    path such as "conference_id" or "declaration.conference_id") for rows shown on another
+    record's page; those go back to that page after a delete too, unless `list_url_name` is set.
+    """
+
+    page_url_name = ""
+    page_of = "pk"
+    list_url_name = ""
+
+    def record_page(self, obj) -> str:
+        return reverse(self.page_url_name, args=[attrgetter(self.page_of)(obj)])
+
+
+class PortalFormViewMixin(RecordPages, PolicyMixin):
     policy = staticmethod(can_edit_records)
     template_name = "portal/form.html"
     success_message = ""
     cancel_url_name: str | None = None
 
     def success_target(self, obj) -> str:
-        raise NotImplementedError
+        return self.record_page(obj)
 
     def get_success_url(self):
         return self.success_target(self.object)
@@ -413,7 +431,7 @@ class PortalUpdateView(PortalFormViewMixin, UpdateView):
         return self.success_target(self.object)
 
 
-class PortalDeleteView(PolicyMixin, DeleteView):
+class PortalDeleteView(RecordPages, PolicyMixin, DeleteView):
     """Confirm, listing everything else the delete would remove or that prevents it."""
 
     policy = staticmethod(can_edit_records)
@@ -426,10 +444,10 @@ class PortalDeleteView(PolicyMixin, DeleteView):
         return self.scoped()
 
     def after_delete_url(self, obj) -> str:
-        raise NotImplementedError
+        return reverse(self.list_url_name) if self.list_url_name else self.record_page(obj)
 
     def back_url(self, obj) -> str:
-        raise NotImplementedError
+        return self.record_page(obj)
 
     def get_success_url(self):
         return self.after_delete_url(self.object)
@@ -537,7 +555,7 @@ HISTORY_KINDS = {
 }
 
 
-class PortalHistoryView(PolicyMixin, DetailView):
+class PortalHistoryView(RecordPages, PolicyMixin, DetailView):
     """Who changed what and when: each version against the one before it."""
 
     policy = staticmethod(can_edit_records)
@@ -550,7 +568,7 @@ class PortalHistoryView(PolicyMixin, DetailView):
         return self.scoped()
 
     def back_url(self, obj) -> str:
-        raise NotImplementedError
+        return self.record_page(obj)
 
     def versions(self) -> list[Version]:
         records = list(

@@ -177,52 +177,41 @@ class ParticipationList(PortalListView):
         return reverse("members:country_detail", args=[obj.country_id])
 
 
-def _country_page(obj) -> str:
-    return reverse("members:country_detail", args=[obj.country_id])
-
-
 class ParticipationCreate(PortalCreateView):
     model = Participation
     form_class = ParticipationForm
     parent_model = Country
     parent_field = "country"
-
-    def success_target(self, obj):
-        return _country_page(obj)
+    page_url_name = "members:country_detail"
+    page_of = "country_id"
 
 
 class ParticipationUpdate(PortalUpdateView):
     model = Participation
     form_class = ParticipationForm
+    page_url_name = "members:country_detail"
+    page_of = "country_id"
 
     def scoped(self):
         return Participation.objects.select_related("country")
-
-    def success_target(self, obj):
-        return _country_page(obj)
 
 
 class ParticipationDelete(PortalDeleteView):
     model = Participation
+    page_url_name = "members:country_detail"
+    page_of = "country_id"
 
     def scoped(self):
         return Participation.objects.select_related("country")
-
-    def after_delete_url(self, obj):
-        return _country_page(obj)
-
-    def back_url(self, obj):
-        return _country_page(obj)
 
 
 class ParticipationHistory(PortalHistoryView):
     model = Participation
+    page_url_name = "members:country_detail"
+    page_of = "country_id"
 
     def scoped(self):
         return Participation.objects.select_related("country")
-
-    def back_url(self, obj):
-        return _country_page(obj)
 
 
 # --- Users --------------------------------------------------------------------------------------
@@ -304,6 +293,8 @@ class UserDetail(UserPolicy, PortalDetailView):
 class UserServiceSave:
     """Save through the members services, not the form: their refusals become form errors."""
 
+    page_url_name = "members:user_detail"
+
     def save(self, form) -> User:
         raise NotImplementedError
 
@@ -315,9 +306,6 @@ class UserServiceSave:
             return self.form_invalid(form)
         messages.success(self.request, gettext("Saved %s.") % self.object)
         return redirect(self.get_success_url())
-
-    def success_target(self, obj):
-        return _user_page(obj)
 
 
 class UserCreate(UserPolicy, UserServiceSave, PortalCreateView):
@@ -419,9 +407,7 @@ class UserDelete(UserPolicy, PolicyMixin, DetailView):
 
 class UserHistory(UserPolicy, PortalHistoryView):
     model = User
-
-    def back_url(self, obj):
-        return _user_page(obj)
+    page_url_name = "members:user_detail"
 
 
 # --- Notifications ------------------------------------------------------------------------------

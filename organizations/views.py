@@ -61,42 +61,28 @@ class OrganizationDetail(PortalDetailView):
         return Organization.objects.prefetch_related("memberships__country", "cbm_roles__cbm")
 
 
-def _organization_page(obj) -> str:
-    return reverse("organizations:organization_detail", args=[obj.pk])
-
-
 class OrganizationCreate(PortalCreateView):
     model = Organization
     form_class = OrganizationForm
     cancel_url_name = "organizations:organization_list"
-
-    def success_target(self, obj):
-        return _organization_page(obj)
+    page_url_name = "organizations:organization_detail"
 
 
 class OrganizationUpdate(PortalUpdateView):
     model = Organization
     form_class = OrganizationForm
-
-    def success_target(self, obj):
-        return _organization_page(obj)
+    page_url_name = "organizations:organization_detail"
 
 
 class OrganizationDelete(PortalDeleteView):
     model = Organization
-
-    def after_delete_url(self, obj):
-        return reverse("organizations:organization_list")
-
-    def back_url(self, obj):
-        return _organization_page(obj)
+    page_url_name = "organizations:organization_detail"
+    list_url_name = "organizations:organization_list"
 
 
 class OrganizationHistory(PortalHistoryView):
     model = Organization
-
-    def back_url(self, obj):
-        return _organization_page(obj)
+    page_url_name = "organizations:organization_detail"
 
 
 # --- Memberships --------------------------------------------------------------------------------
@@ -150,31 +136,24 @@ class MembershipCreate(PortalCreateView):
     form_class = MembershipForm
     parent_model = Organization
     parent_field = "organization"
-
-    def success_target(self, obj):
-        return _membership_page(obj)
+    page_url_name = "organizations:organization_detail"
+    page_of = "organization_id"
 
 
 class MembershipUpdate(PortalUpdateView):
     model = Membership
     form_class = MembershipForm
-
-    def success_target(self, obj):
-        return _membership_page(obj)
+    page_url_name = "organizations:organization_detail"
+    page_of = "organization_id"
 
 
 class MembershipDelete(PortalDeleteView):
     model = Membership
-
-    def after_delete_url(self, obj):
-        return _membership_page(obj)
-
-    def back_url(self, obj):
-        return _membership_page(obj)
+    page_url_name = "organizations:organization_detail"
+    page_of = "organization_id"
 
 
 class MembershipHistory(PortalHistoryView):
     model = Membership
-
-    def back_url(self, obj):
-        return _membership_page(obj)
+    page_url_name = "organizations:organization_detail"
+    page_of = "organization_id"

@@ -207,34 +207,24 @@ class CBMCreate(PortalCreateView):
     model = CBM
     form_class = CBMCreateForm
     cancel_url_name = "cbms:cbm_list"
-
-    def success_target(self, obj):
-        return cbm_page(obj)
+    page_url_name = "cbms:cbm_detail"
 
 
 class CBMUpdate(PortalUpdateView):
     model = CBM
     form_class = CBMForm
-
-    def success_target(self, obj):
-        return cbm_page(obj)
+    page_url_name = "cbms:cbm_detail"
 
 
 class CBMDelete(PortalDeleteView):
     model = CBM
-
-    def after_delete_url(self, obj):
-        return reverse("cbms:cbm_list")
-
-    def back_url(self, obj):
-        return cbm_page(obj)
+    page_url_name = "cbms:cbm_detail"
+    list_url_name = "cbms:cbm_list"
 
 
 class CBMHistoryView(PortalHistoryView):
     model = CBM
-
-    def back_url(self, obj):
-        return cbm_page(obj)
+    page_url_name = "cbms:cbm_detail"
 
 
 # --- Names a CBM carried ------------------------------------------------------------------------
@@ -347,15 +337,14 @@ class RoleCreate(RoleInline, InlineFormMixin, PortalCreateView):
     form_class = CBMRoleForm
     parent_model = CBM
     parent_field = "cbm"
+    page_url_name = "cbms:cbm_detail"
+    page_of = "cbm_id"
 
     def inline_id(self) -> str:
         return "cbm-role-add"
 
     def page_url(self) -> str:
         return cbm_page(self.get_parent())
-
-    def success_target(self, obj):
-        return _role_page(obj)
 
 
 class RoleScoped:
@@ -378,15 +367,16 @@ class RoleRow(RoleInline):
 
 class RoleUpdate(RoleScoped, RoleRow, InlineFormMixin, PortalUpdateView):
     form_class = CBMRoleForm
-
-    def success_target(self, obj):
-        return _role_page(obj)
+    page_url_name = "cbms:cbm_detail"
+    page_of = "cbm_id"
 
 
 class RoleEnd(RoleScoped, RoleRow, InlineFormMixin, PortalUpdateView):
     """End a role on a day: it stays on record, with its last day."""
 
     form_class = CBMRoleEndForm
+    page_url_name = "cbms:cbm_detail"
+    page_of = "cbm_id"
 
     def get_initial(self):
         return {"until": self.object.until or timezone.localdate()}
@@ -394,18 +384,12 @@ class RoleEnd(RoleScoped, RoleRow, InlineFormMixin, PortalUpdateView):
     def heading(self) -> str:
         return _("End: %(role)s") % {"role": self.object}
 
-    def success_target(self, obj):
-        return _role_page(obj)
-
 
 class RoleDelete(RoleScoped, PortalDeleteView):
-    def after_delete_url(self, obj):
-        return _role_page(obj)
-
-    def back_url(self, obj):
-        return _role_page(obj)
+    page_url_name = "cbms:cbm_detail"
+    page_of = "cbm_id"
 
 
 class RoleHistory(RoleScoped, PortalHistoryView):
-    def back_url(self, obj):
-        return _role_page(obj)
+    page_url_name = "cbms:cbm_detail"
+    page_of = "cbm_id"
