@@ -108,28 +108,28 @@ def _declaration_or_none(conference):
         return None
 
 
-class ConferenceCreate(PortalCreateView):
+class ConferencePages:
+    """The model and the page to go back to, for every view of a conference."""
+
     model = MinisterialConference
+    page_url_name = "conferences:conference_detail"
+
+
+class ConferenceCreate(ConferencePages, PortalCreateView):
     form_class = ConferenceForm
     cancel_url_name = "conferences:conference_list"
-    page_url_name = "conferences:conference_detail"
 
 
-class ConferenceUpdate(PortalUpdateView):
-    model = MinisterialConference
+class ConferenceUpdate(ConferencePages, PortalUpdateView):
     form_class = ConferenceForm
-    page_url_name = "conferences:conference_detail"
 
 
-class ConferenceDelete(PortalDeleteView):
-    model = MinisterialConference
-    page_url_name = "conferences:conference_detail"
+class ConferenceDelete(ConferencePages, PortalDeleteView):
     list_url_name = "conferences:conference_list"
 
 
-class ConferenceHistory(PortalHistoryView):
-    model = MinisterialConference
-    page_url_name = "conferences:conference_detail"
+class ConferenceHistory(ConferencePages, PortalHistoryView):
+    pass
 
 
 # --- Declarations and articles ------------------------------------------------------------------
@@ -162,32 +162,30 @@ class DeclarationList(PortalListView):
         return _declaration_page(obj)
 
 
-class DeclarationCreate(PortalCreateView):
+class DeclarationPages:
+    """The model and the page to go back to, for every view of a declaration."""
+
     model = Declaration
+    page_url_name = "conferences:conference_detail"
+    page_of = "conference_id"
+
+
+class DeclarationCreate(DeclarationPages, PortalCreateView):
     form_class = DeclarationForm
     parent_model = MinisterialConference
     parent_field = "conference"
-    page_url_name = "conferences:conference_detail"
-    page_of = "conference_id"
 
 
-class DeclarationUpdate(PortalUpdateView):
-    model = Declaration
+class DeclarationUpdate(DeclarationPages, PortalUpdateView):
     form_class = DeclarationForm
-    page_url_name = "conferences:conference_detail"
-    page_of = "conference_id"
 
 
-class DeclarationDelete(PortalDeleteView):
-    model = Declaration
-    page_url_name = "conferences:conference_detail"
-    page_of = "conference_id"
+class DeclarationDelete(DeclarationPages, PortalDeleteView):
+    pass
 
 
-class DeclarationHistory(PortalHistoryView):
-    model = Declaration
-    page_url_name = "conferences:conference_detail"
-    page_of = "conference_id"
+class DeclarationHistory(DeclarationPages, PortalHistoryView):
+    pass
 
 
 class ArticleFilter(django_filters.FilterSet):
@@ -234,41 +232,33 @@ class ArticleList(PortalListView):
         return _article_page(obj)
 
 
-class ArticleCreate(PortalCreateView):
+class ArticlePages:
+    """The model, the page to go back to and the rows read, for every view of an article."""
+
     model = Article
+    page_url_name = "conferences:conference_detail"
+    page_of = "declaration.conference_id"
+
+    def scoped(self):
+        return Article.objects.select_related("declaration")
+
+
+class ArticleCreate(ArticlePages, PortalCreateView):
     form_class = ArticleForm
     parent_model = Declaration
     parent_field = "declaration"
-    page_url_name = "conferences:conference_detail"
-    page_of = "declaration.conference_id"
 
 
-class ArticleUpdate(PortalUpdateView):
-    model = Article
+class ArticleUpdate(ArticlePages, PortalUpdateView):
     form_class = ArticleForm
-    page_url_name = "conferences:conference_detail"
-    page_of = "declaration.conference_id"
-
-    def scoped(self):
-        return Article.objects.select_related("declaration")
 
 
-class ArticleDelete(PortalDeleteView):
-    model = Article
-    page_url_name = "conferences:conference_detail"
-    page_of = "declaration.conference_id"
-
-    def scoped(self):
-        return Article.objects.select_related("declaration")
+class ArticleDelete(ArticlePages, PortalDeleteView):
+    pass
 
 
-class ArticleHistory(PortalHistoryView):
-    model = Article
-    page_url_name = "conferences:conference_detail"
-    page_of = "declaration.conference_id"
-
-    def scoped(self):
-        return Article.objects.select_related("declaration")
+class ArticleHistory(ArticlePages, PortalHistoryView):
+    pass
 
 
 # --- Meetings -----------------------------------------------------------------------------------

@@ -177,41 +177,33 @@ class ParticipationList(PortalListView):
         return reverse("members:country_detail", args=[obj.country_id])
 
 
-class ParticipationCreate(PortalCreateView):
+class ParticipationPages:
+    """The model, the page to go back to and the rows read: every participation period view."""
+
     model = Participation
+    page_url_name = "members:country_detail"
+    page_of = "country_id"
+
+    def scoped(self):
+        return Participation.objects.select_related("country")
+
+
+class ParticipationCreate(ParticipationPages, PortalCreateView):
     form_class = ParticipationForm
     parent_model = Country
     parent_field = "country"
-    page_url_name = "members:country_detail"
-    page_of = "country_id"
 
 
-class ParticipationUpdate(PortalUpdateView):
-    model = Participation
+class ParticipationUpdate(ParticipationPages, PortalUpdateView):
     form_class = ParticipationForm
-    page_url_name = "members:country_detail"
-    page_of = "country_id"
-
-    def scoped(self):
-        return Participation.objects.select_related("country")
 
 
-class ParticipationDelete(PortalDeleteView):
-    model = Participation
-    page_url_name = "members:country_detail"
-    page_of = "country_id"
-
-    def scoped(self):
-        return Participation.objects.select_related("country")
+class ParticipationDelete(ParticipationPages, PortalDeleteView):
+    pass
 
 
-class ParticipationHistory(PortalHistoryView):
-    model = Participation
-    page_url_name = "members:country_detail"
-    page_of = "country_id"
-
-    def scoped(self):
-        return Participation.objects.select_related("country")
+class ParticipationHistory(ParticipationPages, PortalHistoryView):
+    pass
 
 
 # --- Users --------------------------------------------------------------------------------------

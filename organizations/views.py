@@ -61,28 +61,28 @@ class OrganizationDetail(PortalDetailView):
         return Organization.objects.prefetch_related("memberships__country", "cbm_roles__cbm")
 
 
-class OrganizationCreate(PortalCreateView):
+class OrganizationPages:
+    """The model and the page to go back to, for every view of an organization."""
+
     model = Organization
+    page_url_name = "organizations:organization_detail"
+
+
+class OrganizationCreate(OrganizationPages, PortalCreateView):
     form_class = OrganizationForm
     cancel_url_name = "organizations:organization_list"
-    page_url_name = "organizations:organization_detail"
 
 
-class OrganizationUpdate(PortalUpdateView):
-    model = Organization
+class OrganizationUpdate(OrganizationPages, PortalUpdateView):
     form_class = OrganizationForm
-    page_url_name = "organizations:organization_detail"
 
 
-class OrganizationDelete(PortalDeleteView):
-    model = Organization
-    page_url_name = "organizations:organization_detail"
+class OrganizationDelete(OrganizationPages, PortalDeleteView):
     list_url_name = "organizations:organization_list"
 
 
-class OrganizationHistory(PortalHistoryView):
-    model = Organization
-    page_url_name = "organizations:organization_detail"
+class OrganizationHistory(OrganizationPages, PortalHistoryView):
+    pass
 
 
 # --- Memberships --------------------------------------------------------------------------------
@@ -131,29 +131,27 @@ class MembershipList(PortalListView):
         return _membership_page(obj)
 
 
-class MembershipCreate(PortalCreateView):
+class MembershipPages:
+    """The model and the page to go back to, for every view of a membership."""
+
     model = Membership
+    page_url_name = "organizations:organization_detail"
+    page_of = "organization_id"
+
+
+class MembershipCreate(MembershipPages, PortalCreateView):
     form_class = MembershipForm
     parent_model = Organization
     parent_field = "organization"
-    page_url_name = "organizations:organization_detail"
-    page_of = "organization_id"
 
 
-class MembershipUpdate(PortalUpdateView):
-    model = Membership
+class MembershipUpdate(MembershipPages, PortalUpdateView):
     form_class = MembershipForm
-    page_url_name = "organizations:organization_detail"
-    page_of = "organization_id"
 
 
-class MembershipDelete(PortalDeleteView):
-    model = Membership
-    page_url_name = "organizations:organization_detail"
-    page_of = "organization_id"
+class MembershipDelete(MembershipPages, PortalDeleteView):
+    pass
 
 
-class MembershipHistory(PortalHistoryView):
-    model = Membership
-    page_url_name = "organizations:organization_detail"
-    page_of = "organization_id"
+class MembershipHistory(MembershipPages, PortalHistoryView):
+    pass

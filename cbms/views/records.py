@@ -203,28 +203,28 @@ def cbm_page(obj) -> str:
     return reverse("cbms:cbm_detail", args=[obj.pk])
 
 
-class CBMCreate(PortalCreateView):
+class CBMPages:
+    """The model and the page to go back to, for every view of a CBM."""
+
     model = CBM
+    page_url_name = "cbms:cbm_detail"
+
+
+class CBMCreate(CBMPages, PortalCreateView):
     form_class = CBMCreateForm
     cancel_url_name = "cbms:cbm_list"
-    page_url_name = "cbms:cbm_detail"
 
 
-class CBMUpdate(PortalUpdateView):
-    model = CBM
+class CBMUpdate(CBMPages, PortalUpdateView):
     form_class = CBMForm
-    page_url_name = "cbms:cbm_detail"
 
 
-class CBMDelete(PortalDeleteView):
-    model = CBM
-    page_url_name = "cbms:cbm_detail"
+class CBMDelete(CBMPages, PortalDeleteView):
     list_url_name = "cbms:cbm_list"
 
 
-class CBMHistoryView(PortalHistoryView):
-    model = CBM
-    page_url_name = "cbms:cbm_detail"
+class CBMHistoryView(CBMPages, PortalHistoryView):
+    pass
 
 
 # --- Names a CBM carried ------------------------------------------------------------------------
