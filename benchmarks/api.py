@@ -275,19 +275,25 @@ def fetch(port: int, path: str, token: str) -> tuple[int, bytes]:
 
 
 def server_check(port: int, token: str) -> None:
-    """The server runs without DEBUG, and API and baseline return the same 100 rows."""
+    """The server runs without DEBUG, API and baseline return the same 100 rows, and the API
+    counts every row (the meetings' count comes from the tally the triggers keep)."""
     status, body = fetch(port, "/bench/no-such-page/", token)
     if status != 404 or b"URLconf" in body:
         sys.exit(f"The server looks misconfigured (DEBUG on?): {status} {body[:200]!r}")
+    expected_counts = {"meetings": MEETINGS, "obligations": Obligation.objects.count()}
     for name, (api, baseline) in ENDPOINTS.items():
-        found = {}
+        found, count = {}, None
         for label, path in (("api", api_url(api)), ("baseline", baseline)):
             status, body = fetch(port, path, token)
             if status != 200:
                 sys.exit(f"{name} {label}: {path} answered {status}: {body[:300]!r}")
-            found[label] = [row["id"] for row in json.loads(body)["results"]]
+            answer = json.loads(body)
+            found[label] = [row["id"] for row in answer["results"]]
+            count = answer.get("count", count)
         if len(found["api"]) != PAGE_SIZE or found["api"] != found["baseline"]:
             sys.exit(f"{name}: API and baseline rows differ: {found}")
+        if count != expected_counts[name]:
+            sys.exit(f"{name}: the API counts {count} rows, not {expected_counts[name]}")
 
 
 def api_url(path: str) -> str:

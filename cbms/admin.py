@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from hoa_portal.admin import ReadOnlyAdmin
+
 from .models import (
     CBM,
     Activity,
@@ -256,19 +258,6 @@ class ActivityAdmin(FrozenContentAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("priority_area__plan__cbm")
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """For rows the system writes: staff may look, nobody adds, edits or deletes by hand."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Obligation)

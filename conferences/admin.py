@@ -1,7 +1,9 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Article, Declaration, Meeting, MinisterialConference
+from hoa_portal.admin import ReadOnlyAdmin
+
+from .models import Article, Declaration, Meeting, MeetingTally, MinisterialConference
 
 
 class DeclarationInline(admin.StackedInline):
@@ -59,3 +61,11 @@ class MeetingAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ("cbm", "host")
     list_select_related = ("cbm", "host")
     history_list_display = ["status", "date"]
+
+
+@admin.register(MeetingTally)
+class MeetingTallyAdmin(ReadOnlyAdmin):
+    """Kept by database triggers on the meetings: shown, never edited by hand."""
+
+    list_display = ("status", "meetings")
+    ordering = ("status",)

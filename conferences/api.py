@@ -1,6 +1,7 @@
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from hoa_portal.api.filters import names_a_filter
 from hoa_portal.api.viewsets import PortalViewSet
 from members.permissions import is_focal_point, is_secretariat
 
@@ -49,6 +50,14 @@ class MeetingViewSet(PortalViewSet):
 
     def get_queryset(self):
         return Meeting.objects.visible_to(self.request.user).select_related("cbm", "host")
+
+    def list_count(self, queryset):
+        # Unfiltered, the list is every meeting the user may see: the tally knows how many.
+        if not names_a_filter(self.request, self.filterset_class):
+            tallied = Meeting.objects.count_visible_to(self.request.user)
+            if tallied is not None:
+                return lambda: tallied
+        return super().list_count(queryset)
 
     def perform_create(self, serializer):
         self._check_may_record(serializer.validated_data)

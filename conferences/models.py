@@ -1,6 +1,6 @@
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext, pgettext
@@ -175,18 +175,38 @@ class MeetingQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The secretariat sees every meeting; a focal point the held meetings that are not RTGs
         and every RTG of a CBM its country leads today; everyone else the meetings held."""
-        if is_secretariat(user):
-            return self
-        if is_focal_point(user):
-            today = timezone.localdate()
-            led = Q(
-                cbm__roles__role="lead",
-                cbm__roles__country_id=user.country_id,
-                cbm__roles__since__lte=today,
-            ) & (Q(cbm__roles__until__isnull=True) | Q(cbm__roles__until__gte=today))
-            held_other = Q(status=MeetingStatus.HELD) & ~Q(kind=MeetingKind.RTG)
-            return self.filter(pk__in=self.filter(led | held_other).values("pk"))
-        return self.filter(status=MeetingStatus.HELD)
+        by_status = _visible_by_status(user)
+        if by_status is not None:
+            return self.filter(by_status)
+        today = timezone.localdate()
+        led = Q(
+            cbm__roles__role="lead",
+            cbm__roles__country_id=user.country_id,
+            cbm__roles__since__lte=today,
+        ) & (Q(cbm__roles__until__isnull=True) | Q(cbm__roles__until__gte=today))
+        held_other = Q(status=MeetingStatus.HELD) & ~Q(kind=MeetingKind.RTG)
+        return self.filter(pk__in=self.filter(led | held_other).values("pk"))
+
+
+def _visible_by_status(user) -> Q | None:
+    """Which meetings a user sees when their status alone decides, as a condition that holds
+    for a meeting and for its row in MeetingTally alike; None for a focal point."""
+    if is_focal_point(user):
+        return None
+    return Q() if is_secretariat(user) else Q(status=MeetingStatus.HELD)
+
+
+class MeetingManager(models.Manager.from_queryset(MeetingQuerySet)):
+    def count_visible_to(self, user) -> int | None:
+        """What `visible_to(user).count()` answers, read from the tally; None where the status
+        alone does not decide (a focal point's view depends on the CBMs its country leads).
+
+        On the manager only: it counts every meeting the user sees, whatever the queryset."""
+        by_status = _visible_by_status(user)
+        if by_status is None:
+            return None
+        tallied = MeetingTally.objects.filter(by_status).aggregate(meetings=Sum("meetings"))
+        return tallied["meetings"] or 0
 
 
 class Meeting(models.Model):
@@ -213,7 +233,7 @@ class Meeting(models.Model):
     notes = models.TextField(_("notes"), blank=True)
 
     history = HistoricalRecords()
-    objects = MeetingQuerySet.as_manager()
+    objects = MeetingManager()
 
     class Meta:
         ordering = ["-date", "id"]
@@ -255,3 +275,16 @@ class Meeting(models.Model):
             errors["date"] = _("A held meeting cannot be dated after today.")
         if errors:
             raise ValidationError(errors)
+
+
+class MeetingTally(models.Model):
+    """How many meetings have each status, kept by the database itself: triggers on the meeting
+    table (migration 0004) update it in the same transaction as every insert, delete and change
+    of status, raw SQL included. A page of all the meetings someone may see reads its count here
+    rather than counting ten thousand rows for each page. The portal never writes it."""
+
+    status = models.CharField(primary_key=True, max_length=9, choices=MeetingStatus.choices)
+    meetings = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.status}: {self.meetings}"

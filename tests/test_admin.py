@@ -40,6 +40,7 @@ from conferences.models import (
     Meeting,
     MeetingKind,
     MeetingStatus,
+    MeetingTally,
     MinisterialConference,
 )
 from members.models import (
@@ -69,6 +70,7 @@ MODELS = [
     Declaration,
     Article,
     Meeting,
+    MeetingTally,
     CBM,
     CBMName,
     CBMRole,
@@ -86,7 +88,7 @@ MODELS = [
 # Written by the system, or only through the report workflow: viewable, never added, changed or
 # deleted in the admin.
 REPORTS = {ProgressReport, ReportSubmission, ReportReview, ReportActivityUpdate, ReportAttachment}
-READ_ONLY = {Obligation, ComplianceOutbox, Notification} | REPORTS
+READ_ONLY = {Obligation, ComplianceOutbox, Notification, MeetingTally} | REPORTS
 
 
 def _url(model, view, *args):
@@ -221,6 +223,7 @@ def rows(superuser, settings, tmp_path):
         Declaration: declaration,
         Article: article,
         Meeting: meeting,
+        MeetingTally: MeetingTally.objects.get(status=MeetingStatus.HELD),
         CBM: cbm,
         CBMName: cbm_name,
         CBMRole: role,

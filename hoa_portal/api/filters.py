@@ -10,8 +10,12 @@ class PortalFilterBackend(DjangoFilterBackend):
     """
 
     def filter_queryset(self, request, queryset, view):
-        filterset_class = self.get_filterset_class(view, queryset)
-        names = filterset_class.base_filters if filterset_class else ()
-        if not any(param.startswith(name) for param in request.query_params for name in names):
+        if not names_a_filter(request, self.get_filterset_class(view, queryset)):
             return queryset
         return super().filter_queryset(request, queryset, view)
+
+
+def names_a_filter(request, filterset_class) -> bool:
+    """Whether a query parameter starts with the name of one of the filterset's filters."""
+    names = filterset_class.base_filters if filterset_class else ()
+    return any(param.startswith(name) for param in request.query_params for name in names)

@@ -83,7 +83,7 @@ class ValuesListMixin:
             return super().list(request, *args, **kwargs)
         queryset = self.filter_queryset(self.get_queryset())
         rows = queryset.values(*(column.path for column in columns))
-        page = self.paginate_queryset(CountedBy(rows, queryset))
+        page = self.paginate_queryset(CountedBy(rows, self.list_count(queryset)))
         return self.get_paginated_response(
             [
                 {
@@ -97,21 +97,33 @@ class ValuesListMixin:
             ]
         )
 
+    def paginate_queryset(self, queryset):
+        if not isinstance(queryset, CountedBy):
+            queryset = CountedBy(queryset, self.list_count(queryset))
+        return super().paginate_queryset(queryset)
+
+    def list_count(self, queryset: QuerySet) -> Callable[[], int]:
+        """What a page gives as the number of rows matching: the filtered model queryset's
+        count(), unless the viewset knows a cheaper exact source."""
+        return queryset.count
+
 
 class CountedBy:
-    """A `.values()` queryset that pages like itself but counts like the queryset it came from.
+    """Rows that page like themselves but are counted by `count`.
 
     `.values("cbm__code")` joins the CBM table, and count() keeps the join; the model queryset
     counts without it. Every such join follows a foreign key (at most one row), so both counts
     are equal and only the cheaper one is run.
     """
 
-    def __init__(self, rows: QuerySet, counted: QuerySet):
-        self.rows, self.counted = rows, counted
+    def __init__(self, rows: QuerySet, count: Callable[[], int]):
+        self.rows, self.counter = rows, count
         self.ordered = rows.ordered
 
     def count(self) -> int:
-        return self.counted.count()
+        # A method, not the callable itself: Django's Paginator calls only a method `count`
+        # (a plain function it takes for something else, and counts with len()).
+        return self.counter()
 
     def __getitem__(self, key):
         return self.rows[key]

@@ -5,6 +5,7 @@ skipped when no filter is asked for, a token checked without sweeping the user's
 import datetime as dt
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -23,6 +24,12 @@ from tests.api.conftest import token_client
 from tests.conferences.factories import MeetingFactory, RtgFactory
 
 SAVEPOINT_WORDS = {"SAVEPOINT", "RELEASE", "ROLLBACK"}
+
+
+def _statements(captured) -> list[str]:
+    return [query["sql"] for query in captured if query["sql"].split()[0] not in SAVEPOINT_WORDS]
+
+
 LISTS = [
     (f"/api/v1/{prefix}/", viewset)
     for prefix, viewset, _ in router.registry
@@ -138,11 +145,46 @@ def test_a_list_is_token_count_and_page_and_the_count_joins_nothing(world):
         assert client.get("/api/v1/obligations/").status_code == 200
 
     # The request's transaction is a savepoint inside the test's: left out.
-    statements = [
-        query["sql"] for query in captured if query["sql"].split()[0] not in SAVEPOINT_WORDS
-    ]
+    statements = _statements(captured)
     assert len(statements) == 3
     token, count, page = statements
     assert "knox_authtoken" in token and "members_user" in token  # one query, user joined
     assert "COUNT(*)" in count and "JOIN" not in count
     assert "cbms_cbm" in page  # the codes come with the page
+
+
+@pytest.mark.parametrize("role", ["anonymous", "analyst", "secretariat"])
+def test_an_unfiltered_meetings_list_is_counted_by_the_tally(world, role):
+    MeetingFactory(kind="som", date=dt.date(2031, 6, 3), status="planned")
+    client = token_client(world.users[role])
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/api/v1/meetings/", {"ordering": "-id", "page_size": 1})
+
+    *_, count, page = _statements(captured)
+    assert "conferences_meetingtally" in count and 'conferences_meeting"' not in count
+    assert 'conferences_meeting"' in page
+    visible = Meeting.objects.visible_to(world.users[role] or AnonymousUser())
+    assert response.json()["count"] == visible.count() == (3 if role == "secretariat" else 2)
+
+
+@pytest.mark.parametrize(
+    ("role", "params", "expected"),
+    [
+        ("analyst", {"kind": "rtg"}, 1),
+        ("secretariat", {"status": "planned"}, 1),
+        ("fp_lead", {}, 3),  # its country's planned RTG included
+        ("fp_other", {}, 1),  # held SOMs only
+    ],
+)
+def test_a_filtered_list_or_a_focal_points_is_counted_in_the_meetings(
+    world, role, params, expected
+):
+    RtgFactory(cbm=world.cbm, date=dt.date(2031, 6, 3), status="planned")
+    client = token_client(world.users[role])
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/api/v1/meetings/", params)
+
+    assert not any("conferences_meetingtally" in sql for sql in _statements(captured))
+    assert response.json()["count"] == expected == len(response.json()["results"])
