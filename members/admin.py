@@ -3,6 +3,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from hoa_portal.admin import ReadOnlyAdmin
+
 from .models import Country, Notification, Participation, User
 
 
@@ -59,7 +61,7 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdmin):
     """Notices the system sent; read-only, since editing one would not change what was sent."""
 
     list_display = ("created_at", "recipient", "channel", "subject", "sent_at", "read_at")
@@ -68,12 +70,3 @@ class NotificationAdmin(admin.ModelAdmin):
     ordering = ("-created_at", "-id")
     date_hierarchy = "created_at"
     list_select_related = ("recipient",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

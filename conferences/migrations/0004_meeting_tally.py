@@ -109,25 +109,21 @@ SELECT status, count(*) FROM conferences_meeting GROUP BY status
 """
 
 
-def triggers_create(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(POSTGRESQL_TRIGGERS)
-    elif vendor == "sqlite":
-        for statement in SQLITE_TRIGGERS:
+def run_for_the_vendor(statements: dict[str, list[str]]):
+    def operation(apps, schema_editor):
+        vendor = schema_editor.connection.vendor
+        if vendor not in statements:
+            raise NotImplementedError(f"No meeting tally triggers for {vendor}")
+        for statement in statements[vendor]:
             schema_editor.execute(statement)
-    else:
-        raise NotImplementedError(f"No meeting tally triggers for {vendor}")
-    schema_editor.execute(TALLY_FILL)
+
+    return operation
 
 
-def triggers_drop(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(POSTGRESQL_DROP)
-    elif vendor == "sqlite":
-        for statement in SQLITE_DROP:
-            schema_editor.execute(statement)
+triggers_create = run_for_the_vendor(
+    {"postgresql": [POSTGRESQL_TRIGGERS, TALLY_FILL], "sqlite": [*SQLITE_TRIGGERS, TALLY_FILL]}
+)
+triggers_drop = run_for_the_vendor({"postgresql": [POSTGRESQL_DROP], "sqlite": SQLITE_DROP})
 
 
 class Migration(migrations.Migration):
