@@ -7,7 +7,8 @@ DEBUG off, benchmarks/settings.py). A load generator on loopback drives, for a f
 * `GET /api/v1/meetings/?page_size=100` and `GET /api/v1/obligations/?page_size=100`, as an
   analyst with a knox token header (obligations need a signed-in user);
 * the baseline: a plain Django view returning the same 100 rows with `.values()` as JSON
-  (benchmarks/baseline_urls.py; no DRF, no serializer, no count(), no authentication).
+  (benchmarks/baseline_urls.py; no DRF, no serializer, no count(), no authentication, no
+  transaction).
 
 It prints requests/s and p50/p95 latency side by side, and PASS when each API endpoint reaches at
 least half its baseline's throughput. Before timing anything it checks that both return 200 and
