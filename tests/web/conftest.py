@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from cbms.models import CBM, Activity, ImplementationPlanVersion, PlanStatus, PriorityArea
 from conferences.models import (
@@ -45,6 +46,16 @@ from tests.members.factories import (
 from tests.organizations.factories import MembershipFactory, OrganizationFactory
 
 PASSWORD = "pass-word-123"  # the factories' password
+
+
+def sign_in(client: Client, username: str, password: str, **headers):
+    """The sign-in form, posted as a browser does (Client.login would skip the request, which
+    the lockout needs). Signed in when the answer is a redirect."""
+    return client.post(
+        reverse("login"), {"username": username, "password": password}, headers=headers
+    )
+
+
 ROLES = ("anonymous", "analyst", "focal_fr", "focal_de", "secretariat")
 
 

@@ -1,0 +1,115 @@
+"""RELIABILITY goal 15: after 5 wrong passwords an account is locked, even for the right
+password from another address, in the browser and the API alike; every failure is logged."""
+
+import datetime as dt
+import logging
+
+import pytest
+from axes.models import AccessAttempt
+from knox.models import AuthToken
+from rest_framework.test import APIClient
+
+from tests.members.factories import FocalPointFactory, UserFactory
+from tests.web.conftest import PASSWORD, sign_in
+
+pytestmark = pytest.mark.django_db
+LIMIT = 5
+TOKEN_URL = "/api/v1/auth/token/"
+
+
+@pytest.fixture
+def account():
+    return FocalPointFactory(username="focal-fr")
+
+
+def _token(client: APIClient, username: str, password: str, **headers):
+    return client.post(TOKEN_URL, {"username": username, "password": password}, headers=headers)
+
+
+def _signed_in(client) -> bool:
+    return "_auth_user_id" in client.session
+
+
+def test_five_wrong_passwords_lock_the_account_in_the_browser(client, account, caplog):
+    with caplog.at_level(logging.WARNING, logger="members.signin"):
+        for attempt in range(LIMIT - 1):
+            response = sign_in(client, "focal-fr", f"wrong-{attempt}")
+            assert response.status_code == 200  # the form again, with its error
+            assert "Please enter a correct username and password" in response.text
+        fifth = sign_in(client, "focal-fr", "wrong-5")
+        assert fifth.status_code == 429  # the fifth failure locks, and says so
+
+        locked = sign_in(client, "focal-fr", PASSWORD, x_forwarded_for="203.0.113.9")
+
+    assert locked.status_code == 429
+    assert "this account is locked for 30 minutes" in locked.text
+    assert locked["Retry-After"] == "1800"
+    assert not _signed_in(client)
+    failures = [r.getMessage() for r in caplog.records if r.name == "members.signin"]
+    assert len(failures) == LIMIT + 1  # the locked-out attempt too
+    assert all("Sign-in failed for username 'focal-fr'" in line for line in failures)
+    assert all(PASSWORD not in line and "wrong-" not in line for line in failures)
+
+
+def test_a_new_address_does_not_unlock_it(client, account):
+    for attempt in range(LIMIT):
+        sign_in(client, "focal-fr", "wrong", REMOTE_ADDR=f"198.51.100.{attempt}")
+
+    for address in ("192.0.2.1", "2001:db8::1"):
+        other = APIClient(REMOTE_ADDR=address)
+        assert sign_in(other, "focal-fr", PASSWORD, x_forwarded_for=address).status_code == 429
+
+
+def test_the_api_token_endpoint_counts_and_refuses_alike(account):
+    client = APIClient()
+    for _ in range(LIMIT - 1):
+        assert _token(client, "focal-fr", "wrong").status_code == 400
+    assert _token(client, "focal-fr", "wrong").status_code == 429
+
+    response = _token(APIClient(REMOTE_ADDR="192.0.2.7"), "focal-fr", PASSWORD)
+
+    assert response.status_code == 429
+    assert "locked" in response.json()["detail"]
+    assert response["Retry-After"] == "1800"
+    assert not AuthToken.objects.filter(user=account).exists()
+
+
+def test_failures_in_the_browser_and_the_api_add_up(client, account):
+    for _ in range(3):
+        sign_in(client, "focal-fr", "wrong")
+    for _ in range(LIMIT - 3):
+        _token(APIClient(), "focal-fr", "wrong")
+
+    assert _token(APIClient(), "focal-fr", PASSWORD).status_code == 429
+    assert sign_in(client, "focal-fr", PASSWORD).status_code == 429
+
+
+def test_four_failures_then_success_start_the_count_again(client, account):
+    for _ in range(LIMIT - 1):
+        sign_in(client, "focal-fr", "wrong")
+    assert sign_in(client, "focal-fr", PASSWORD).status_code == 302
+    client.logout()
+
+    for _ in range(LIMIT - 1):
+        sign_in(client, "focal-fr", "wrong")
+    assert sign_in(client, "focal-fr", PASSWORD).status_code == 302
+    assert _signed_in(client)
+
+
+def test_one_locked_account_leaves_the_others_alone(client, account):
+    UserFactory(username="analyst")
+    for _ in range(LIMIT):
+        sign_in(client, "focal-fr", "wrong")
+
+    assert sign_in(client, "analyst", PASSWORD).status_code == 302
+    assert _token(APIClient(), "analyst", PASSWORD).status_code == 200
+
+
+def test_the_lock_ends_after_the_cool_off(client, account):
+    for _ in range(LIMIT):
+        sign_in(client, "focal-fr", "wrong")
+    assert sign_in(client, "focal-fr", PASSWORD).status_code == 429
+
+    AccessAttempt.objects.update(attempt_time=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=31))
+
+    assert sign_in(client, "focal-fr", PASSWORD).status_code == 302
