@@ -113,3 +113,10 @@ def test_the_lock_ends_after_the_cool_off(client, account):
     AccessAttempt.objects.update(attempt_time=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=31))
 
     assert sign_in(client, "focal-fr", PASSWORD).status_code == 302
+
+
+def test_the_admin_sign_in_counts_too(client, account):
+    for _ in range(LIMIT):
+        client.post("/admin/login/", {"username": "focal-fr", "password": "wrong"})
+
+    assert sign_in(client, "focal-fr", PASSWORD).status_code == 429
