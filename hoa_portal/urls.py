@@ -1,7 +1,9 @@
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from cbms.views.dashboard import ComplianceDashboard, MyCountry
 
@@ -11,7 +13,15 @@ urlpatterns = [
     # First: the resolver tries patterns in order, and API clients call most often.
     path("api/v1/", include("hoa_portal.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path(
+        "api/docs/",
+        # Swagger UI: its start-up script is a file of its own (the split view), but it styles
+        # itself inline, so this one page allows inline styles.
+        csp_update({"style-src": [UNSAFE_INLINE]})(
+            SpectacularSwaggerSplitView.as_view(url_name="schema")
+        ),
+        name="api-docs",
+    ),
     path("", HomeView.as_view(), name="home"),
     path(
         "accounts/login/",

@@ -519,13 +519,18 @@ def _labels(objects) -> dict[tuple[type, Any], str]:
     return labels
 
 
+# Indented by a class per level (portal.css `.depth-N`; the CSP allows no inline styles), so
+# deeper levels share the last one.
+DEEPEST_INDENT = 5
+
+
 def _flatten(nested, depth: int = 0) -> list[tuple[int, str]]:
     flat = []
     for item in nested:
         if isinstance(item, list):
             flat.extend(_flatten(item, depth + 1))
         else:
-            flat.append((depth, item))
+            flat.append((min(depth, DEEPEST_INDENT), item))
     return flat
 
 

@@ -39,7 +39,7 @@ def test_five_wrong_passwords_lock_the_account_in_the_browser(client, account, c
         fifth = sign_in(client, "focal-fr", "wrong-5")
         assert fifth.status_code == 429  # the fifth failure locks, and says so
 
-        locked = sign_in(client, "focal-fr", PASSWORD, x_forwarded_for="203.0.113.9")
+        locked = sign_in(client, "focal-fr", PASSWORD, HTTP_X_FORWARDED_FOR="203.0.113.9")
 
     assert locked.status_code == 429
     assert "this account is locked for 30 minutes" in locked.text
@@ -57,7 +57,7 @@ def test_a_new_address_does_not_unlock_it(client, account):
 
     for address in ("192.0.2.1", "2001:db8::1"):
         other = APIClient(REMOTE_ADDR=address)
-        assert sign_in(other, "focal-fr", PASSWORD, x_forwarded_for=address).status_code == 429
+        assert sign_in(other, "focal-fr", PASSWORD, HTTP_X_FORWARDED_FOR=address).status_code == 429
 
 
 def test_the_api_token_endpoint_counts_and_refuses_alike(account):

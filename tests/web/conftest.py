@@ -48,12 +48,11 @@ from tests.organizations.factories import MembershipFactory, OrganizationFactory
 PASSWORD = "pass-word-123"  # the factories' password
 
 
-def sign_in(client: Client, username: str, password: str, **headers):
+def sign_in(client: Client, username: str, password: str, **extra):
     """The sign-in form, posted as a browser does (Client.login would skip the request, which
-    the lockout needs). Signed in when the answer is a redirect."""
-    return client.post(
-        reverse("login"), {"username": username, "password": password}, headers=headers
-    )
+    the lockout needs). Signed in when the answer is a redirect. `extra`: WSGI environ keys
+    (`REMOTE_ADDR`, `HTTP_X_FORWARDED_FOR`) or `secure=True`."""
+    return client.post(reverse("login"), {"username": username, "password": password}, **extra)
 
 
 ROLES = ("anonymous", "analyst", "focal_fr", "focal_de", "secretariat")

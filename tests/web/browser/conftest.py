@@ -52,8 +52,16 @@ def site(live_server, transactional_db) -> World:
 
 @pytest.fixture
 def page_as(browser, live_server, site):
-    """A fresh browser page, signed in as one of the roles of the world (or anonymous)."""
+    """A fresh browser page, signed in as one of the roles of the world (or anonymous).
+
+    Whatever the page's test checks, the browser must not have refused anything the page asked
+    for under the Content-Security-Policy: a refusal fails the test too."""
     contexts = []
+    refused: list[str] = []
+
+    def note_refusal(page, message) -> None:
+        if "Content Security Policy" in message.text:
+            refused.append(f"{page.url}: {message.text}")
 
     def make(role: str = "anonymous"):
         context = browser.new_context(
@@ -74,11 +82,14 @@ def page_as(browser, live_server, site):
                 ]
             )
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on("console", lambda message: note_refusal(page, message))
+        return page
 
     yield make
     for context in contexts:
         context.close()
+    assert refused == [], "\n".join(refused)
 
 
 @pytest.fixture(scope="session")
