@@ -1,13 +1,19 @@
 """Signing in: every failure is logged, and an account that failed too often is locked
 (django-axes, configured in settings: AXES_*). This module answers a locked-out attempt."""
 
+import datetime as dt
 import logging
 
 from axes.helpers import get_cool_off
+from axes.models import AccessAttempt
+from axes.utils import reset
+from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
+from django.db.models import Max
 from django.dispatch import receiver
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
@@ -36,3 +42,23 @@ def lockout_response(request, original_response=None, credentials=None):
         response = render(request, "registration/locked.html", {"message": message}, status=429)
     response["Retry-After"] = str(minutes * 60)
     return response
+
+
+def locked_until(username: str) -> dt.datetime | None:
+    """When the lock on signing in as `username` ends; None when it is not locked. The lock
+    runs from the last failure, as django-axes counts it (by username, AXES_* settings)."""
+    attempts = AccessAttempt.objects.filter(username=username).aggregate(
+        failures=Max("failures_since_start"), last=Max("attempt_time")
+    )
+    if (attempts["failures"] or 0) < settings.AXES_FAILURE_LIMIT:
+        return None
+    until = attempts["last"] + settings.AXES_COOLOFF_TIME
+    return until if until > timezone.now() else None
+
+
+def sign_in_unlock(*, username: str, actor) -> int:
+    """Forget the failed sign-ins of `username`, so it may sign in again at once. Returns how
+    many attempt records went."""
+    removed = reset(username=username)
+    logger.warning("Sign-in lock on username %r lifted by %s", username, actor)
+    return removed

@@ -48,6 +48,7 @@ urlpatterns = [
         views.UserActive.as_view(active=True),
         name="user_reactivate",
     ),
+    path("users/<int:pk>/unlock/", views.UserUnlock.as_view(), name="user_unlock"),
     path("users/<int:pk>/delete/", views.UserDelete.as_view(), name="user_delete"),
     path("users/<int:pk>/history/", views.UserHistory.as_view(), name="user_history"),
 ]

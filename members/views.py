@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView, ListView, View
+from django.views.generic.detail import SingleObjectMixin
 
 from hoa_portal.views import (
     Column,
@@ -42,6 +43,7 @@ from .services import (
     user_set_active,
     user_update,
 )
+from .signin import locked_until, sign_in_unlock
 
 
 def _current_kinds(country) -> str:
@@ -279,7 +281,21 @@ class UserDetail(UserPolicy, PortalDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["is_self"] = self.object.pk == self.request.user.pk
+        context["locked_until"] = locked_until(self.object.username)
         return context
+
+
+class UserUnlock(UserPolicy, PolicyMixin, SingleObjectMixin, View):
+    """Lift the lock that too many failed sign-ins put on an account (a POST from its page)."""
+
+    model = User
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        user = self.get_object()
+        sign_in_unlock(username=user.username, actor=request.user)
+        messages.success(request, gettext("%s may sign in again.") % user)
+        return redirect(_user_page(user))
 
 
 class UserServiceSave:

@@ -6,10 +6,13 @@ import logging
 
 import pytest
 from axes.models import AccessAttempt
+from django.test import Client
+from django.urls import reverse
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from tests.members.factories import FocalPointFactory, UserFactory
+from members.signin import locked_until
+from tests.members.factories import FocalPointFactory, SecretariatFactory, UserFactory
 from tests.web.conftest import PASSWORD, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -120,3 +123,52 @@ def test_the_admin_sign_in_counts_too(client, account):
         client.post("/admin/login/", {"username": "focal-fr", "password": "wrong"})
 
     assert sign_in(client, "focal-fr", PASSWORD).status_code == 429
+
+
+def _lock(client, username: str = "focal-fr") -> None:
+    for _ in range(LIMIT):
+        sign_in(client, username, "wrong")
+
+
+def test_locked_until_is_the_last_failure_plus_the_cool_off(client, account):
+    for _ in range(LIMIT - 1):
+        sign_in(client, "focal-fr", "wrong")
+    assert locked_until("focal-fr") is None
+
+    sign_in(client, "focal-fr", "wrong")
+    last = AccessAttempt.objects.get(username="focal-fr").attempt_time
+    assert locked_until("focal-fr") == last + dt.timedelta(minutes=30)
+
+    AccessAttempt.objects.update(attempt_time=last - dt.timedelta(minutes=30, seconds=1))
+    assert locked_until("focal-fr") is None
+
+
+def test_the_secretariat_sees_the_lock_and_lifts_it(client, account):
+    _lock(client)
+    staff = Client()
+    staff.force_login(SecretariatFactory())
+    page = reverse("members:user_detail", args=[account.pk])
+    assert "Locked after too many failed sign-ins" in staff.get(page).text
+
+    response = staff.post(reverse("members:user_unlock", args=[account.pk]))
+
+    assert response.status_code == 302 and response["Location"] == page
+    assert "focal-fr may sign in again." in staff.get(page).text
+    assert "Locked after" not in staff.get(page).text
+    assert sign_in(client, "focal-fr", PASSWORD).status_code == 302
+
+
+@pytest.mark.parametrize(("who", "status"), [("anonymous", 302), ("analyst", 403), ("fp", 403)])
+def test_only_the_secretariat_unlocks(client, account, who, status):
+    _lock(client)
+    other = Client()
+    if who == "analyst":
+        other.force_login(UserFactory(username="analyst"))
+    elif who == "fp":
+        other.force_login(FocalPointFactory(username="fp-other"))
+
+    response = other.post(reverse("members:user_unlock", args=[account.pk]))
+
+    assert response.status_code == status
+    assert locked_until("focal-fr") is not None
+    assert other.get(reverse("members:user_unlock", args=[account.pk])).status_code in {302, 403}

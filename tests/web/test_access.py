@@ -154,10 +154,10 @@ def test_page_answers_each_role(world, client_for, name, args, expected):
             assert response["Location"].startswith(reverse("login"))
 
 
-# Routes that are not pages: signing out and deriving a plan version only answer POST. The
-# progress-report pages have their own role table, with reports in every state, in
-# tests/reports/test_pages.py.
-NOT_PAGES = {"logout", "cbms:plan_derive"} | {
+# Routes that are not pages: signing out, deriving a plan version and unlocking an account only
+# answer POST. The progress-report pages have their own role table, with reports in every
+# state, in tests/reports/test_pages.py.
+NOT_PAGES = {"logout", "cbms:plan_derive", "members:user_unlock"} | {
     f"cbms:report_{view}"
     for view in ("list", "start", "detail", "edit", "submit", "accept", "return", "attachment")
 }
