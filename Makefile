@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 # make run always serves the local SQLite database with tasks in-process (no broker).
-RUN_ENV := DEBUG=true DATABASE_URL=sqlite:///$(CURDIR)/db.sqlite3 CELERY_BROKER_URL=
+RUN_ENV := DEBUG=true DATABASE_URL=sqlite:///$(CURDIR)/db.sqlite3 CELERY_BROKER_URL= MFA_REQUIRED=false
 BROKER ?= redis://127.0.0.1:6379/0
 
 .PHONY: run test lint format worker beat migrate bench-compliance bench-api clean

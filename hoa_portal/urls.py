@@ -6,6 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from cbms.views.dashboard import ComplianceDashboard, MyCountry
+from members.views import SecondFactorSetup, SecondFactorVerify
 
 from .views import HomeView, RecordsIndex
 
@@ -29,6 +30,8 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/two-factor/", SecondFactorVerify.as_view(), name="second_factor"),
+    path("accounts/two-factor/setup/", SecondFactorSetup.as_view(), name="second_factor_setup"),
     # set_language: the navbar's language switcher posts here.
     path("i18n/", include("django.conf.urls.i18n")),
     path("records/", RecordsIndex.as_view(), name="records"),

@@ -252,3 +252,21 @@ class UserPasswordForm(NewPasswordMixin, PortalModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.add_password_fields()
+
+
+class SecondFactorForm(forms.Form):
+    """The six digits the authenticator app shows."""
+
+    code = forms.CharField(
+        label=_("Code from your authenticator app"),
+        max_length=8,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+    def clean_code(self) -> str:
+        code = "".join(self.cleaned_data["code"].split())
+        if not code.isdigit():
+            raise ValidationError(_("Enter the digits the app shows."))
+        return code

@@ -3,6 +3,8 @@
 Row-level rules that need a CBM's leadership are in cbms.permissions.
 """
 
+from django.conf import settings
+
 from .models import Role
 
 
@@ -17,6 +19,18 @@ def is_focal_point(user) -> bool:
         and user.is_active
         and user.role == Role.FOCAL_POINT
         and user.country_id
+    )
+
+
+def needs_second_factor(user) -> bool:
+    """Those who can change records (the secretariat, focal points, anyone with the admin)
+    finish signing in with a one-time code (RELIABILITY goal 16); MFA_REQUIRED=false turns
+    this off for local demos."""
+    return bool(
+        settings.MFA_REQUIRED
+        and user
+        and user.is_authenticated
+        and (user.role in (Role.SECRETARIAT, Role.FOCAL_POINT) or user.is_staff)
     )
 
 

@@ -49,6 +49,11 @@ urlpatterns = [
         name="user_reactivate",
     ),
     path("users/<int:pk>/unlock/", views.UserUnlock.as_view(), name="user_unlock"),
+    path(
+        "users/<int:pk>/two-factor-reset/",
+        views.UserSecondFactorReset.as_view(),
+        name="user_second_factor_reset",
+    ),
     path("users/<int:pk>/delete/", views.UserDelete.as_view(), name="user_delete"),
     path("users/<int:pk>/history/", views.UserHistory.as_view(), name="user_history"),
 ]

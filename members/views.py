@@ -1,5 +1,7 @@
 """Pages for countries, their participation periods and a user's notices."""
 
+from base64 import b32encode
+
 import django_filters
 from django import forms
 from django.contrib import messages
@@ -8,10 +10,13 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import DetailView, ListView, View
+from django.views.generic import DetailView, FormView, ListView, View
 from django.views.generic.detail import SingleObjectMixin
+from django_otp import login as otp_login
 
 from hoa_portal.views import (
     Column,
@@ -25,7 +30,14 @@ from hoa_portal.views import (
     signed_in,
 )
 
-from .forms import CountryForm, ParticipationForm, UserCreateForm, UserForm, UserPasswordForm
+from .forms import (
+    CountryForm,
+    ParticipationForm,
+    SecondFactorForm,
+    UserCreateForm,
+    UserForm,
+    UserPasswordForm,
+)
 from .models import (
     Country,
     Notification,
@@ -35,7 +47,15 @@ from .models import (
     Role,
     User,
 )
-from .permissions import can_manage_users
+from .permissions import can_manage_users, needs_second_factor
+from .second_factor import (
+    has_second_factor,
+    second_factor_match,
+    second_factor_reset,
+    totp_device_confirm,
+    totp_device_to_confirm,
+    totp_qr_svg,
+)
 from .services import (
     user_create,
     user_delete,
@@ -282,6 +302,8 @@ class UserDetail(UserPolicy, PortalDetailView):
         context = super().get_context_data(**kwargs)
         context["is_self"] = self.object.pk == self.request.user.pk
         context["locked_until"] = locked_until(self.object.username)
+        context["needs_second_factor"] = needs_second_factor(self.object)
+        context["has_second_factor"] = has_second_factor(self.object)
         return context
 
 
@@ -448,3 +470,93 @@ class NotificationList(PolicyMixin, ListView):
         ).update(read_at=timezone.now())
         context["notices"] = [(notice, notice.pk in unread) for notice in notices]
         return context
+
+
+# --- Second factor ------------------------------------------------------------------------------
+
+
+class SecondFactorStep(PolicyMixin, FormView):
+    """After the password: the one-time code (members.second_factor), then where they were going."""
+
+    policy = staticmethod(signed_in)
+    form_class = SecondFactorForm
+
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        if user.is_authenticated and (user.is_verified() or not needs_second_factor(user)):
+            return redirect(self.get_success_url())
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_success_url(self) -> str:
+        target = self.request.POST.get("next") or self.request.GET.get("next", "")
+        safe = url_has_allowed_host_and_scheme(
+            target, allowed_hosts={self.request.get_host()}, require_https=self.request.is_secure()
+        )
+        return target if safe else reverse("home")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["next"] = self.request.POST.get("next") or self.request.GET.get("next", "")
+        return context
+
+    def passed(self, device):
+        otp_login(self.request, device)
+        return redirect(self.get_success_url())
+
+
+class SecondFactorVerify(SecondFactorStep):
+    template_name = "registration/second_factor.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not has_second_factor(request.user):
+            return redirect(f"{reverse('second_factor_setup')}?{request.GET.urlencode()}")
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        device = second_factor_match(self.request.user, form.cleaned_data["code"])
+        if device is None:
+            form.add_error(
+                "code", gettext("That code is wrong or was already used: try the next one.")
+            )
+            return self.form_invalid(form)
+        return self.passed(device)
+
+
+class SecondFactorSetup(SecondFactorStep):
+    template_name = "registration/second_factor_setup.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and has_second_factor(request.user):
+            return redirect(f"{reverse('second_factor')}?{request.GET.urlencode()}")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        device = totp_device_to_confirm(self.request.user)
+        context["qr_svg"] = mark_safe(totp_qr_svg(device))  # noqa: S308  (our own SVG)
+        context["secret"] = b32encode(device.bin_key).decode()
+        return context
+
+    def form_valid(self, form):
+        device = totp_device_to_confirm(self.request.user)
+        if not totp_device_confirm(device, form.cleaned_data["code"]):
+            form.add_error(
+                "code", gettext("That code is wrong: scan the code again, then try the next one.")
+            )
+            return self.form_invalid(form)
+        return self.passed(device)
+
+
+class UserSecondFactorReset(UserPolicy, PolicyMixin, SingleObjectMixin, View):
+    """Forget an account's authenticator app (a lost phone): it sets up a new one next time."""
+
+    model = User
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        user = self.get_object()
+        second_factor_reset(user=user, actor=request.user)
+        messages.success(
+            request, gettext("%s will set up a new authenticator app at the next sign-in.") % user
+        )
+        return redirect(_user_page(user))

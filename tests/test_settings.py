@@ -21,7 +21,7 @@ print(json.dumps({
     "debug": settings.DEBUG, "secret": settings.SECRET_KEY, "hosts": settings.ALLOWED_HOSTS,
     "email": settings.EMAIL_BACKEND, "broker": settings.CELERY_BROKER_URL,
     "eager": settings.CELERY_TASK_ALWAYS_EAGER, "tz": settings.TIME_ZONE,
-    "atomic": db["ATOMIC_REQUESTS"],
+    "atomic": db["ATOMIC_REQUESTS"], "mfa": settings.MFA_REQUIRED,
 }))
 """
 
@@ -42,6 +42,7 @@ def load_settings(module: str, **environment: str) -> dict:
 
 
 SETTINGS_VARIABLES = {
+    "MFA_REQUIRED",
     "DATABASE_URL",
     "CELERY_BROKER_URL",
     "SECRET_KEY",
@@ -102,3 +103,13 @@ def test_an_empty_broker_url_means_no_broker():
     loaded = load_settings("hoa_portal.settings.base", DEBUG="true", CELERY_BROKER_URL="")
     assert loaded["broker"] is None
     assert loaded["eager"] is True
+
+
+def test_production_asks_staff_and_focal_points_for_a_second_factor():
+    production = load_settings(
+        "hoa_portal.settings.production", SECRET_KEY="x" * 50, ALLOWED_HOSTS="cbm.example.org"
+    )
+    demo = load_settings("hoa_portal.settings.base", DEBUG="true", MFA_REQUIRED="false")
+
+    assert production["mfa"] is True
+    assert demo["mfa"] is False  # what `make run` sets for its demo accounts

@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "members",
     "organizations",
     "conferences",
@@ -50,6 +52,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "members.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -112,6 +116,12 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+
+# Second factor (RELIABILITY goal 16): the secretariat, focal points and staff finish signing in
+# with a one-time code from an authenticator app (members.second_factor). `make run` turns it off
+# for its demo accounts (MFA_REQUIRED=false); the tests turn it on where they test it.
+MFA_REQUIRED = env.bool("MFA_REQUIRED", default=True)
+OTP_TOTP_ISSUER = "HoA-IP CBM Tracker"
 
 # Brute force (RELIABILITY goal 15): after SIGN_IN_FAILURE_LIMIT wrong passwords an account is
 # locked for SIGN_IN_LOCKOUT_MINUTES, whatever address the attempts come from (counted per

@@ -33,3 +33,7 @@ REST_FRAMEWORK = {
     **REST_FRAMEWORK,  # noqa: F405
     "DEFAULT_THROTTLE_RATES": {"login": "10000/minute"},
 }
+
+# Each feature's tests sign in with the password alone; tests/members/test_second_factor.py turns
+# the second factor on and checks that every page and endpoint asks for it.
+MFA_REQUIRED = False

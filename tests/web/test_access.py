@@ -154,10 +154,18 @@ def test_page_answers_each_role(world, client_for, name, args, expected):
             assert response["Location"].startswith(reverse("login"))
 
 
-# Routes that are not pages: signing out, deriving a plan version and unlocking an account only
-# answer POST. The progress-report pages have their own role table, with reports in every
-# state, in tests/reports/test_pages.py.
-NOT_PAGES = {"logout", "cbms:plan_derive", "members:user_unlock"} | {
+# Routes that are not pages: signing out, deriving a plan version, unlocking an account and
+# resetting its authenticator app only answer POST. The progress-report pages have their own role
+# table, with reports in every state, in tests/reports/test_pages.py; the second step of signing
+# in is tested in tests/web/test_second_factor.py.
+NOT_PAGES = {
+    "logout",
+    "cbms:plan_derive",
+    "members:user_unlock",
+    "members:user_second_factor_reset",
+    "second_factor",
+    "second_factor_setup",
+} | {
     f"cbms:report_{view}"
     for view in ("list", "start", "detail", "edit", "submit", "accept", "return", "attachment")
 }

@@ -1,0 +1,43 @@
+"""Signing in is not finished until the second factor is given, for those who need one."""
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from .permissions import needs_second_factor
+from .second_factor import has_second_factor
+
+
+class SecondFactorMiddleware:
+    """After the password, someone who needs a second factor (members.permissions) and has not
+    given it in this session reaches only the pages that ask for it, signing out and the
+    language switch: pages send them there and back, the API (with this session) answers 403.
+    API tokens are issued only against both factors, so token requests pass.
+
+    After django-otp's OTPMiddleware, which tells whether the session gave it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if needs_second_factor(user) and not user.is_verified() and not self._open(request):
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {"detail": _("Finish signing in with your one-time code first.")}, status=403
+                )
+            step = "second_factor" if has_second_factor(user) else "second_factor_setup"
+            return redirect(f"{reverse(step)}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)
+
+    @staticmethod
+    def _open(request) -> bool:
+        open_paths = {
+            reverse(name)
+            for name in ("second_factor", "second_factor_setup", "logout", "login", "set_language")
+        }
+        return request.path in open_paths or request.path.startswith(settings.STATIC_URL)

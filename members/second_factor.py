@@ -1,0 +1,63 @@
+"""The second factor: a time-based one-time code (TOTP, RFC 6238) from an authenticator app,
+stored and checked by django-otp. Who needs it is members.permissions.needs_second_factor; the
+middleware (members.middleware) keeps everyone who needs it and has not given it on the pages
+that ask for it."""
+
+import logging
+
+import qrcode
+import qrcode.image.svg
+from django.db import transaction
+from django_otp import devices_for_user, match_token
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+logger = logging.getLogger(__name__)
+
+DEVICE_NAME = "authenticator app"
+
+
+def has_second_factor(user) -> bool:
+    return any(devices_for_user(user, confirmed=True))
+
+
+def totp_device_to_confirm(user) -> TOTPDevice:
+    """The user's new authenticator app, not yet confirmed by a first code: the same one until it
+    is, so reloading the set-up page keeps the secret already scanned."""
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, confirmed=False, defaults={"name": DEVICE_NAME}
+    )
+    return device
+
+
+def totp_qr_svg(device: TOTPDevice) -> str:
+    """The device's otpauth:// URL as an SVG QR code, to scan with the app."""
+    image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage)
+    return image.to_string(encoding="unicode")
+
+
+@transaction.atomic
+def totp_device_confirm(device: TOTPDevice, code: str) -> bool:
+    """Confirm a new device with a code it shows; any other confirmed device of the user goes
+    (one app at a time). False for a wrong or replayed code."""
+    device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+    if not device.verify_token(code):
+        return False
+    TOTPDevice.objects.filter(user=device.user, confirmed=True).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    logger.warning("Second factor set up for %s", device.user)
+    return True
+
+
+def second_factor_match(user, code: str):
+    """The confirmed device that accepts `code` (each code once; django-otp slows repeated
+    failures down), or None."""
+    return match_token(user, code) if code else None
+
+
+def second_factor_reset(*, user, actor) -> int:
+    """Forget the user's authenticator app (lost phone): they set up a new one at the next
+    sign-in. Returns how many devices went."""
+    removed, _ = TOTPDevice.objects.filter(user=user).delete()
+    logger.warning("Second factor of %s reset by %s", user, actor)
+    return removed
