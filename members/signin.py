@@ -5,7 +5,7 @@ import datetime as dt
 import logging
 
 from axes.helpers import get_cool_off
-from axes.models import AccessAttempt
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from axes.utils import reset
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
@@ -61,4 +61,21 @@ def sign_in_unlock(*, username: str, actor) -> int:
     many attempt records went."""
     removed = reset(username=username)
     logger.warning("Sign-in lock on username %r lifted by %s", username, actor)
+    return removed
+
+
+def sign_in_records_purge(*, now: dt.datetime | None = None) -> int:
+    """What django-axes keeps of signing in, kept no longer than needed: each sign-in and each
+    failure for SIGN_IN_RECORDS_DAYS, a username's failure count for the cool-off (after which it
+    no longer locks anything; axes forgets it only at that username's next failure). Returns how
+    many rows went; a second run finds nothing."""
+    now = now or timezone.now()
+    kept_since = now - dt.timedelta(days=settings.SIGN_IN_RECORDS_DAYS)
+    removed = 0
+    for model, since in (
+        (AccessLog, kept_since),
+        (AccessFailureLog, kept_since),
+        (AccessAttempt, now - settings.AXES_COOLOFF_TIME),
+    ):
+        removed += model.objects.filter(attempt_time__lt=since).delete()[0]
     return removed

@@ -1,9 +1,15 @@
 from celery import shared_task
 
-from . import services
+from . import services, signin
 
 
 @shared_task(acks_late=True, time_limit=300, soft_time_limit=240)
 def api_tokens_purge() -> int:
     """Daily (beat): expired API tokens go; idempotent, a second run finds nothing."""
     return services.api_tokens_purge()
+
+
+@shared_task(acks_late=True, time_limit=300, soft_time_limit=240)
+def sign_in_records_purge() -> int:
+    """Daily (beat): sign-in records past their retention go; idempotent."""
+    return signin.sign_in_records_purge()

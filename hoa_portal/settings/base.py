@@ -141,6 +141,8 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "members.signin.lockout_response"
+# How long the record of each sign-in and each failure (address, browser) is kept.
+SIGN_IN_RECORDS_DAYS = env.int("SIGN_IN_RECORDS_DAYS", default=365)
 AXES_VERBOSE = False  # no banner on every manage.py command; failures are logged by members.signin
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -258,6 +260,10 @@ CELERY_BEAT_SCHEDULE = {
     "api-tokens-purge": {
         "task": "members.tasks.api_tokens_purge",
         "schedule": crontab(hour=3, minute=15),
+    },
+    "sign-in-records-purge": {
+        "task": "members.tasks.sign_in_records_purge",
+        "schedule": crontab(hour=3, minute=25),
     },
     # Attachment files left in storage by an upload whose request rolled back afterwards.
     "report-attachment-orphans-sweep": {

@@ -5,13 +5,14 @@ import datetime as dt
 import logging
 
 import pytest
-from axes.models import AccessAttempt
+from axes.models import AccessAttempt, AccessLog
 from django.test import Client
 from django.urls import reverse
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from members.signin import locked_until
+from members.tasks import sign_in_records_purge
 from tests.members.factories import FocalPointFactory, SecretariatFactory, UserFactory
 from tests.web.conftest import PASSWORD, sign_in
 
@@ -172,3 +173,26 @@ def test_only_the_secretariat_unlocks(client, account, who, status):
     assert response.status_code == status
     assert locked_until("focal-fr") is not None
     assert other.get(reverse("members:user_unlock", args=[account.pk])).status_code in {302, 403}
+
+
+def test_sign_in_records_are_kept_a_year_and_failure_counts_the_cool_off(client, account, settings):
+    sign_in(client, "focal-fr", PASSWORD)  # an AccessLog row
+    sign_in(client, "someone-else", "wrong")  # an AccessAttempt row
+    now = dt.datetime.now(dt.UTC)
+    old_log = AccessLog.objects.create(username="old")
+    old_attempt = AccessAttempt.objects.create(
+        username="old", failures_since_start=LIMIT, get_data="", post_data=""
+    )
+    # attempt_time is set on creation: moved back afterwards, past a year and past the cool-off.
+    AccessLog.objects.filter(pk=old_log.pk).update(attempt_time=now - dt.timedelta(days=366))
+    AccessAttempt.objects.filter(pk=old_attempt.pk).update(
+        attempt_time=now - dt.timedelta(minutes=31)
+    )
+
+    assert sign_in_records_purge.delay().get() == 2
+
+    assert list(AccessLog.objects.values_list("username", flat=True)) == ["focal-fr"]
+    assert list(AccessAttempt.objects.values_list("username", flat=True)) == ["someone-else"]
+    assert sign_in_records_purge.delay().get() == 0
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert sign_in_records_purge.name in scheduled
