@@ -7,6 +7,8 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.middleware import HtmxDetails
 
 from .permissions import needs_second_factor
 from .second_factor import has_second_factor
@@ -31,6 +33,11 @@ class SecondFactorMiddleware:
                     {"detail": _("Finish signing in with your one-time code first.")}, status=403
                 )
             step = "second_factor" if has_second_factor(user) else "second_factor_setup"
+            htmx = HtmxDetails(request)  # django-htmx's own middleware comes later
+            if htmx:
+                # An htmx fragment: the whole window goes to the step, then back to the page.
+                back = htmx.current_url_abs_path or request.get_full_path()
+                return HttpResponseClientRedirect(f"{reverse(step)}?{urlencode({'next': back})}")
             return redirect(f"{reverse(step)}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
 

@@ -2,6 +2,7 @@
 token without their second factor (a TOTP code); analysts and the public are not asked."""
 
 import time
+from urllib.parse import quote
 
 import pytest
 from django.test import Client
@@ -223,3 +224,18 @@ def test_only_the_secretariat_resets(world, client_for, role, status):
 
     assert response.status_code == status
     assert TOTPDevice.objects.filter(user=focal).exists()
+
+
+def test_an_htmx_fragment_sends_the_whole_window_to_the_step(world):
+    client = password_only(world.users["secretariat"])
+    page = reverse("cbms:cbm_detail", args=[world.fr_cbm.pk])
+
+    response = client.get(
+        reverse("records"),
+        headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver{page}"},
+    )
+
+    assert response.status_code == 200
+    assert (
+        response["HX-Redirect"] == f"{reverse('second_factor_setup')}?next={quote(page, safe='')}"
+    )
