@@ -28,18 +28,22 @@ class SecondFactorMiddleware:
     def __call__(self, request):
         user = request.user
         if needs_second_factor(user) and not user.is_verified() and not self._open(request):
-            if request.path.startswith("/api/"):
-                return JsonResponse(
-                    {"detail": _("Finish signing in with your one-time code first.")}, status=403
-                )
-            step = "second_factor" if has_second_factor(user) else "second_factor_setup"
-            htmx = HtmxDetails(request)  # django-htmx's own middleware comes later
-            if htmx:
-                # An htmx fragment: the whole window goes to the step, then back to the page.
-                back = htmx.current_url_abs_path or request.get_full_path()
-                return HttpResponseClientRedirect(f"{reverse(step)}?{urlencode({'next': back})}")
-            return redirect(f"{reverse(step)}?{urlencode({'next': request.get_full_path()})}")
+            return self._to_the_step(request, user)
         return self.get_response(request)
+
+    @staticmethod
+    def _to_the_step(request, user):
+        if request.path.startswith("/api/"):
+            return JsonResponse(
+                {"detail": _("Finish signing in with your one-time code first.")}, status=403
+            )
+        step = reverse("second_factor" if has_second_factor(user) else "second_factor_setup")
+        htmx = HtmxDetails(request)  # django-htmx's own middleware comes later
+        if htmx:
+            # An htmx fragment: the whole window goes to the step, then back to the page.
+            back = htmx.current_url_abs_path or request.get_full_path()
+            return HttpResponseClientRedirect(f"{step}?{urlencode({'next': back})}")
+        return redirect(f"{step}?{urlencode({'next': request.get_full_path()})}")
 
     @staticmethod
     def _open(request) -> bool:
