@@ -6,7 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from cbms.views.dashboard import ComplianceDashboard, MyCountry
-from members.views import SecondFactorSetup, SecondFactorVerify
+from members.views import SecondFactorRecoveryCodes, SecondFactorSetup, SecondFactorVerify
 
 from .views import HomeView, RecordsIndex
 
@@ -32,6 +32,11 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/two-factor/", SecondFactorVerify.as_view(), name="second_factor"),
     path("accounts/two-factor/setup/", SecondFactorSetup.as_view(), name="second_factor_setup"),
+    path(
+        "accounts/two-factor/recovery-codes/",
+        SecondFactorRecoveryCodes.as_view(),
+        name="second_factor_recovery",
+    ),
     # set_language: the navbar's language switcher posts here.
     path("i18n/", include("django.conf.urls.i18n")),
     path("records/", RecordsIndex.as_view(), name="records"),

@@ -255,18 +255,16 @@ class UserPasswordForm(NewPasswordMixin, PortalModelForm):
 
 
 class SecondFactorForm(forms.Form):
-    """The six digits the authenticator app shows."""
+    """The six digits the authenticator app shows, or one of the recovery codes."""
 
     code = forms.CharField(
         label=_("Code from your authenticator app"),
-        max_length=8,
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
-        ),
+        max_length=16,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
     )
 
     def clean_code(self) -> str:
-        code = "".join(self.cleaned_data["code"].split())
-        if not code.isdigit():
-            raise ValidationError(_("Enter the digits the app shows."))
+        code = "".join(self.cleaned_data["code"].split()).lower()
+        if not code.isalnum() or not code.isascii():
+            raise ValidationError(_("Enter the digits the app shows, or a recovery code."))
         return code

@@ -1,7 +1,7 @@
-"""The second factor: a time-based one-time code (TOTP, RFC 6238) from an authenticator app,
-stored and checked by django-otp. Who needs it is members.permissions.needs_second_factor; the
-middleware (members.middleware) keeps everyone who needs it and has not given it on the pages
-that ask for it."""
+"""The second factor: a time-based one-time code (TOTP, RFC 6238) from an authenticator app, or
+one of ten single-use recovery codes issued with it, stored and checked by django-otp. Who needs
+it is members.permissions.needs_second_factor; the middleware (members.middleware) keeps everyone
+who needs it and has not given it on the pages that ask for it."""
 
 import logging
 
@@ -9,11 +9,13 @@ import qrcode
 import qrcode.image.svg
 from django.db import transaction
 from django_otp import devices_for_user, match_token
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 logger = logging.getLogger(__name__)
 
 DEVICE_NAME = "authenticator app"
+RECOVERY_CODES = 10
 
 
 def has_second_factor(user) -> bool:
@@ -49,15 +51,33 @@ def totp_device_confirm(device: TOTPDevice, code: str) -> bool:
     return True
 
 
+@transaction.atomic
+def recovery_codes_issue(user) -> list[str]:
+    """Ten new single-use codes for when the phone is not at hand; any earlier ones stop working.
+    Shown once: only their use is stored."""
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name="recovery codes", confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes
+
+
+def recovery_codes_left(user) -> int:
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
 def second_factor_match(user, code: str):
-    """The confirmed device that accepts `code` (each code once; django-otp slows repeated
-    failures down), or None."""
+    """The confirmed device that accepts `code`, the app's or a recovery code (each code once;
+    django-otp slows repeated failures down), or None."""
     return match_token(user, code) if code else None
 
 
+@transaction.atomic
 def second_factor_reset(*, user, actor) -> int:
-    """Forget the user's authenticator app (lost phone): they set up a new one at the next
-    sign-in. Returns how many devices went."""
-    removed, _ = TOTPDevice.objects.filter(user=user).delete()
+    """Forget the user's authenticator app and recovery codes (lost phone): they set up a new
+    app at the next sign-in. Returns how many devices went."""
+    removed = 0
+    for model in (TOTPDevice, StaticDevice):
+        removed += model.objects.filter(user=user).delete()[1].get(model._meta.label, 0)
     logger.warning("Second factor of %s reset by %s", user, actor)
     return removed

@@ -1,6 +1,7 @@
 """Pages for countries, their participation periods and a user's notices."""
 
 from base64 import b32encode
+from urllib.parse import urlencode
 
 import django_filters
 from django import forms
@@ -14,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import DetailView, FormView, ListView, View
+from django.views.generic import DetailView, FormView, ListView, TemplateView, View
 from django.views.generic.detail import SingleObjectMixin
 from django_otp import login as otp_login
 
@@ -50,6 +51,8 @@ from .models import (
 from .permissions import can_manage_users, needs_second_factor
 from .second_factor import (
     has_second_factor,
+    recovery_codes_issue,
+    recovery_codes_left,
     second_factor_match,
     second_factor_reset,
     totp_device_confirm,
@@ -304,6 +307,7 @@ class UserDetail(UserPolicy, PortalDetailView):
         context["locked_until"] = locked_until(self.object.username)
         context["needs_second_factor"] = needs_second_factor(self.object)
         context["has_second_factor"] = has_second_factor(self.object)
+        context["recovery_codes_left"] = recovery_codes_left(self.object)
         return context
 
 
@@ -474,6 +478,17 @@ class NotificationList(PolicyMixin, ListView):
 
 # --- Second factor ------------------------------------------------------------------------------
 
+RECOVERY_CODES_KEY = "second_factor_recovery_codes"
+
+
+def _safe_next(request) -> str:
+    """Where to go once the step is done: `next` if it stays on this site, else home."""
+    target = request.POST.get("next") or request.GET.get("next", "")
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if safe else reverse("home")
+
 
 class SecondFactorStep(PolicyMixin, FormView):
     """After the password: the one-time code (members.second_factor), then where they were going."""
@@ -488,11 +503,7 @@ class SecondFactorStep(PolicyMixin, FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_success_url(self) -> str:
-        target = self.request.POST.get("next") or self.request.GET.get("next", "")
-        safe = url_has_allowed_host_and_scheme(
-            target, allowed_hosts={self.request.get_host()}, require_https=self.request.is_secure()
-        )
-        return target if safe else reverse("home")
+        return _safe_next(self.request)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -544,7 +555,26 @@ class SecondFactorSetup(SecondFactorStep):
                 "code", gettext("That code is wrong: scan the code again, then try the next one.")
             )
             return self.form_invalid(form)
-        return self.passed(device)
+        otp_login(self.request, device)
+        # Shown once, on the next page (and not again on a reload of this one's POST).
+        self.request.session[RECOVERY_CODES_KEY] = recovery_codes_issue(self.request.user)
+        return redirect(
+            f"{reverse('second_factor_recovery')}?{urlencode({'next': self.get_success_url()})}"
+        )
+
+
+class SecondFactorRecoveryCodes(PolicyMixin, TemplateView):
+    """The recovery codes just issued, once; then where the person was going."""
+
+    policy = staticmethod(signed_in)
+    template_name = "registration/second_factor_recovery.html"
+
+    def get(self, request, *args, **kwargs):
+        codes = request.session.pop(RECOVERY_CODES_KEY, None)
+        next_url = _safe_next(request)
+        if not codes:
+            return redirect(next_url)
+        return self.render_to_response(self.get_context_data(codes=codes, next=next_url))
 
 
 class UserSecondFactorReset(UserPolicy, PolicyMixin, SingleObjectMixin, View):

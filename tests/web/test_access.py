@@ -165,6 +165,7 @@ NOT_PAGES = {
     "members:user_second_factor_reset",
     "second_factor",
     "second_factor_setup",
+    "second_factor_recovery",
 } | {
     f"cbms:report_{view}"
     for view in ("list", "start", "detail", "edit", "submit", "accept", "return", "attachment")

@@ -13,7 +13,7 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from members.models import Country
-from members.second_factor import has_second_factor
+from members.second_factor import has_second_factor, recovery_codes_issue, recovery_codes_left
 from tests.web.conftest import PASSWORD, sign_in
 from tests.web.test_access import PAGES
 
@@ -111,9 +111,28 @@ def test_setting_up_the_app_then_going_on(world):
 
     done = client.post(setup_url, {"code": code(device), "next": target})
 
-    assert done.status_code == 302 and done["Location"] == target
+    recovery_url = f"{reverse('second_factor_recovery')}?next=%2Frecords%2F"
+    assert done.status_code == 302 and done["Location"] == recovery_url
+    shown = client.get(recovery_url)
+    assert shown.status_code == 200 and len(shown.context["codes"]) == 10
+    assert all(f'<code class="fs-5">{c}</code>' in shown.text for c in shown.context["codes"])
+    assert client.get(recovery_url)["Location"] == target  # shown once
     assert client.get(target).status_code == 200
-    assert has_second_factor(staff)
+    assert has_second_factor(staff) and recovery_codes_left(staff) == 10
+
+
+def test_a_recovery_code_signs_in_once(world):
+    staff = world.users["secretariat"]
+    app_for(staff)
+    codes = recovery_codes_issue(staff)
+
+    first = password_only(staff).post(reverse("second_factor"), {"code": codes[3].upper()})
+    again = password_only(staff).post(reverse("second_factor"), {"code": codes[3]})
+
+    assert first["Location"] == reverse("home")
+    assert again.status_code == 200 and "already used" in again.text
+    assert recovery_codes_left(staff) == 9
+    assert recovery_codes_issue(staff) != codes and recovery_codes_left(staff) == 10
 
 
 def test_the_next_sign_in_asks_the_code(world):
@@ -204,12 +223,14 @@ def test_the_secretariat_resets_a_lost_app(world, client_for):
     app = app_for(world.users["secretariat"])
     staff.post(reverse("second_factor"), {"code": code(app)})
     page = reverse("members:user_detail", args=[focal.pk])
-    assert "Authenticator app set up." in staff.get(page).text
+    recovery_codes_issue(focal)
+    assert "Authenticator app set up; 10 recovery codes left." in staff.get(page).text
 
     response = staff.post(reverse("members:user_second_factor_reset", args=[focal.pk]))
 
     assert response["Location"] == page
     assert not TOTPDevice.objects.filter(user=focal).exists()
+    assert recovery_codes_left(focal) == 0 and not has_second_factor(focal)
     assert "Not set up yet" in staff.get(page).text
     again = password_only(focal).get(reverse("home"))
     assert again["Location"].startswith(reverse("second_factor_setup"))

@@ -1,6 +1,6 @@
 """The secretariat's first sign-in with the second factor on, in Chromium: password, then the
-set-up page (a QR code and its key), a wrong code, the right one, and the page asked for. The
-pages pass axe-core."""
+set-up page (a QR code and its key), a wrong code, the right one, the recovery codes, and the
+page asked for. The pages pass axe-core."""
 
 import base64
 import time
@@ -46,6 +46,11 @@ def test_first_sign_in_sets_up_the_app(page_as, site, second_factor_on, artifact
 
     page.get_by_label("Code from your authenticator app").fill(_code_for(secret))
     page.get_by_role("button", name="Continue").click()
+
+    expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
+    expect(page.locator(".recovery-codes li")).to_have_count(10)
+    assert _violations(page) == []
+    page.get_by_role("link", name="I have saved them: continue").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("All records")
     assert page.url.endswith("/records/")
