@@ -311,17 +311,28 @@ class UserDetail(UserPolicy, PortalDetailView):
         return context
 
 
-class UserUnlock(UserPolicy, PolicyMixin, SingleObjectMixin, View):
-    """Lift the lock that too many failed sign-ins put on an account (a POST from its page)."""
+class UserAction(UserPolicy, PolicyMixin, SingleObjectMixin, View):
+    """A button on an account's page that does one thing (a POST) and comes back to the page."""
 
     model = User
     http_method_names = ["post"]
 
+    def act(self, user: User) -> str:
+        """Do it; the message that says it is done."""
+        raise NotImplementedError
+
     def post(self, request, *args, **kwargs):
         user = self.get_object()
-        sign_in_unlock(username=user.username, actor=request.user)
-        messages.success(request, gettext("%s may sign in again.") % user)
+        messages.success(request, self.act(user))
         return redirect(_user_page(user))
+
+
+class UserUnlock(UserAction):
+    """Lift the lock that too many failed sign-ins put on an account."""
+
+    def act(self, user: User) -> str:
+        sign_in_unlock(username=user.username, actor=self.request.user)
+        return gettext("%s may sign in again.") % user
 
 
 class UserServiceSave:
@@ -577,16 +588,9 @@ class SecondFactorRecoveryCodes(PolicyMixin, TemplateView):
         return self.render_to_response(self.get_context_data(codes=codes, next=next_url))
 
 
-class UserSecondFactorReset(UserPolicy, PolicyMixin, SingleObjectMixin, View):
+class UserSecondFactorReset(UserAction):
     """Forget an account's authenticator app (a lost phone): it sets up a new one next time."""
 
-    model = User
-    http_method_names = ["post"]
-
-    def post(self, request, *args, **kwargs):
-        user = self.get_object()
-        second_factor_reset(user=user, actor=request.user)
-        messages.success(
-            request, gettext("%s will set up a new authenticator app at the next sign-in.") % user
-        )
-        return redirect(_user_page(user))
+    def act(self, user: User) -> str:
+        second_factor_reset(user=user, actor=self.request.user)
+        return gettext("%s will set up a new authenticator app at the next sign-in.") % user
