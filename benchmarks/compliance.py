@@ -1,9 +1,9 @@
 """How long the nightly RTG compliance sweep takes on a long history, and what it costs to store.
 
-The sweep (`cbms.services.obligations_recompute`) reads every CBM's history, evaluates the RTG
-rule on it and upserts two obligations per CBM per conference cycle. This benchmark builds a
-synthetic history on the configured database - 40 held conferences, 500 CBMs, 6 RTGs per CBM per
-cycle (120,000 meetings) - and times:
+The sweep (`cbms.compliance.services.obligations_recompute`) reads every CBM's history,
+evaluates the RTG rule on it and upserts two obligations per CBM per conference cycle. This
+benchmark builds a synthetic history on the configured database - 40 held conferences, 500 CBMs,
+6 RTGs per CBM per cycle (120,000 meetings) - and times:
 
 * the sweep on an empty obligation table (40,000 inserts), then again (40,000 updates);
 * its lower bound: the same reads and the same evaluation in memory, writing nothing.
@@ -34,7 +34,8 @@ from django.core.management.color import no_style
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cbms import compliance, services
+from cbms.compliance import rule as compliance
+from cbms.compliance import selectors, services
 from cbms.models import CBM, CBMRole, ComplianceOutbox, Obligation, RoleKind
 from conferences.models import (
     Article,
@@ -288,10 +289,10 @@ def sweep() -> int:
 
 def lower_bound() -> int:
     """What the sweep cannot avoid: read the history and evaluate every CBM, storing nothing."""
-    timeline = services.timeline_read()
-    histories = services.cbm_histories_read()
+    timeline = selectors.timeline_read()
+    histories = selectors.cbm_histories_read()
     return sum(
-        len(services.cbm_compliance(history=history, timeline=timeline, on=FIXED_DAY).obligations)
+        len(selectors.cbm_compliance(history=history, timeline=timeline, on=FIXED_DAY).obligations)
         for history in histories
     )
 

@@ -292,8 +292,8 @@ class ComplianceOutboxAdmin(ReadOnlyAdmin):
 
 
 class ReportHistoryAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
-    """Reports move only through their workflow (cbms.reports), which the admin would bypass:
-    staff read them and their history here, and act on them from the portal's pages."""
+    """Reports move only through their workflow (cbms.reports.services), which the admin would
+    bypass: staff read them and their history here, and act on them from the portal's pages."""
 
 
 @admin.register(ProgressReport)

@@ -3,8 +3,9 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from cbms.api import CBMRoleViewSet, CBMViewSet, ObligationViewSet
-from cbms.report_api import ProgressReportViewSet
+from cbms.compliance.api import CBMComplianceViewSet, ObligationViewSet
+from cbms.records.api import CBMRoleViewSet
+from cbms.reports.api import ProgressReportViewSet
 from conferences.api import ConferenceViewSet, MeetingViewSet
 from members.api import CountryViewSet, UserViewSet
 from organizations.api import OrganizationViewSet
@@ -15,7 +16,7 @@ router = DefaultRouter()
 router.register("countries", CountryViewSet, basename="country")
 router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("conferences", ConferenceViewSet, basename="conference")
-router.register("cbms", CBMViewSet, basename="cbm")
+router.register("cbms", CBMComplianceViewSet, basename="cbm")
 router.register("cbm-roles", CBMRoleViewSet, basename="cbm-role")
 router.register("meetings", MeetingViewSet, basename="meeting")
 router.register("obligations", ObligationViewSet, basename="obligation")

@@ -5,10 +5,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from cbms.views.dashboard import ComplianceDashboard, MyCountry
+from cbms.compliance.views import ComplianceDashboard, MyCountry
+from cbms.records.views.home import HomeView, RecordsIndex
 from members.views import SecondFactorRecoveryCodes, SecondFactorSetup, SecondFactorVerify
-
-from .views import HomeView, RecordsIndex
 
 urlpatterns = [
     # First: the resolver tries patterns in order, and API clients call most often.

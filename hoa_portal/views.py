@@ -8,7 +8,6 @@ of declarations. Scope is the queryset's business: a row outside a user's scope 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from operator import attrgetter
@@ -36,14 +35,11 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.defaults import page_not_found
-from django.views.generic import DetailView, ListView, TemplateView
+from django.views.generic import DetailView, ListView
 from django.views.generic.edit import CreateView, DeleteView, UpdateView
 from django_htmx.http import HttpResponseClientRedirect
 
-from cbms.models import CBM
-from conferences.models import ConferenceStatus, MinisterialConference
 from hoa_portal.api.renderers import csv_lines
-from members.models import Notification
 from members.permissions import can_edit_records, can_see_compliance, is_focal_point, is_secretariat
 
 SEARCH_MAX_LENGTH = 100
@@ -641,59 +637,6 @@ def _history_value(field, value, names) -> str:
     if field.choices and value is not None:
         return str(dict(field.flatchoices).get(value, value))
     return display(value)
-
-
-# --- Home and navigation ------------------------------------------------------------------------
-
-
-class HomeView(TemplateView):
-    template_name = "home.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["cbm_count"] = CBM.objects.count()
-        context["latest_conference"] = (
-            MinisterialConference.objects.filter(status=ConferenceStatus.HELD)
-            .select_related("host")
-            .order_by("-number")
-            .first()
-        )
-        context["next_conference"] = (
-            MinisterialConference.objects.filter(status=ConferenceStatus.PLANNED)
-            .select_related("host")
-            .order_by("number")
-            .first()
-        )
-        return context
-
-
-class RecordsIndex(PolicyMixin, TemplateView):
-    """The secretariat's way in to every kind of record."""
-
-    policy = staticmethod(can_edit_records)
-    template_name = "records.html"
-
-
-def navigation(request) -> dict:
-    """What the layout needs on every page: the user's role and unread notices.
-
-    The count is a function the template calls, once: pages that don't show it (the admin, the
-    browsable API) don't pay its query.
-    """
-    user = getattr(request, "user", None)
-
-    @functools.cache
-    def unread() -> int:
-        if not signed_in(user):
-            return 0
-        return Notification.objects.unread().filter(recipient=user).count()
-
-    return {
-        "nav_is_secretariat": is_secretariat(user),
-        "nav_is_focal_point": is_focal_point(user),
-        "nav_sees_compliance": can_see_compliance(user),
-        "nav_unread": unread,
-    }
 
 
 def not_found(request, exception):

@@ -1,6 +1,7 @@
 """Who may do what, by role: pure predicates shared by the API, the pages and the services.
 
-Row-level rules that need a CBM's leadership are in cbms.permissions.
+Row-level rules that need a CBM's leadership are in cbms.records.permissions and
+cbms.reports.permissions.
 """
 
 from django.conf import settings

@@ -31,8 +31,8 @@ from cbms.models import (
     ReportSubmission,
     RoleKind,
 )
-from cbms.reports import attachment_add, report_return, report_start, report_submit
-from cbms.services import plan_version_publish
+from cbms.records.services import plan_version_publish
+from cbms.reports.services import attachment_add, report_return, report_start, report_submit
 from conferences.models import (
     Article,
     ConferenceStatus,

@@ -46,7 +46,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from cbms import services
+from cbms.compliance import services
 from cbms.models import RoleKind
 from conferences.models import Meeting, MeetingKind, MeetingStatus
 from hoa_portal.api.pagination import PortalPagination

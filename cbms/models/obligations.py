@@ -23,8 +23,8 @@ class ObligationStatus(models.TextChoices):
 class Obligation(models.Model):
     """One of the two RTGs Article 25 requires of a CBM in a conference cycle, as last evaluated.
 
-    Computed by cbms.compliance and stored by cbms.services; never edited by hand, so it carries
-    no history of its own (its inputs do).
+    Computed by cbms.compliance.rule and stored by cbms.compliance.services; never edited by
+    hand, so it carries no history of its own (its inputs do).
     """
 
     cbm = models.ForeignKey("cbms.CBM", on_delete=models.CASCADE, related_name="obligations")

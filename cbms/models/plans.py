@@ -1,6 +1,6 @@
 """Implementation plans: the versions of a CBM's plan, their priority areas and activities.
 
-A version is written while it is a draft; publishing it (cbms.services.plan_version_publish)
+A version is written while it is a draft; publishing it (cbms.records.services.plan_version_publish)
 freezes its content, because progress reports are written against its activities. The rule is
 `plan_content_editable`; the models' clean() apply it, the portal's views and the admin ask it
 before offering an edit, and on PostgreSQL the database holds to it too (the triggers of

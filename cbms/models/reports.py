@@ -1,7 +1,8 @@
 """Progress reports: a lead country's account of a CBM in a conference cycle (SPEC §4).
 
-The workflow lives in cbms.reports; these models only hold its state. A ReportSubmission is an
-immutable version: the model refuses to update or delete one, and on PostgreSQL a trigger does too.
+The workflow lives in cbms.reports.services; these models only hold its state. A ReportSubmission
+is an immutable version: the model refuses to update or delete one, and on PostgreSQL a trigger
+does too.
 """
 
 import uuid
@@ -60,8 +61,8 @@ class ProgressReport(models.Model):
         _("state"), max_length=9, choices=ReportState.choices, default=ReportState.DRAFT
     )
     narrative = models.TextField(_("narrative"), blank=True)
-    # Bumped by every service that writes the report (cbms.reports): the API's ETag and the edit
-    # form's hidden field, so a write based on an older read is refused (RELIABILITY goal 10).
+    # Bumped by every service that writes the report (cbms.reports.services): the API's ETag and
+    # the edit form's hidden field, so a write based on an older read is refused (goal 10).
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reports_created"

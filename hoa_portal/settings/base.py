@@ -78,7 +78,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "hoa_portal.views.navigation",
+                "members.context_processors.navigation",
             ],
         },
     },
@@ -249,13 +249,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_BEAT_SCHEDULE = {
     "compliance-daily-sweep": {
-        "task": "cbms.tasks.compliance_sweep",
+        "task": "cbms.compliance.tasks.compliance_sweep",
         # 00:30 in Kabul, after the calendar day has turned for the secretariat.
         "schedule": crontab(hour=0, minute=30),
     },
     # Picks up what an edit left in the outbox when its nudge could not reach the broker.
     "compliance-outbox-drain": {
-        "task": "cbms.tasks.compliance_outbox_drain",
+        "task": "cbms.compliance.tasks.compliance_outbox_drain",
         "schedule": crontab(minute="*/5"),
     },
     "api-tokens-purge": {
@@ -268,7 +268,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Attachment files left in storage by an upload whose request rolled back afterwards.
     "report-attachment-orphans-sweep": {
-        "task": "cbms.tasks.report_attachment_orphans_sweep",
+        "task": "cbms.reports.tasks.report_attachment_orphans_sweep",
         "schedule": crontab(minute=20),
     },
 }

@@ -291,7 +291,7 @@ ENDPOINTS = [
 def _draft_report(w: World):
     """France's draft on CT for the cycle MC 1 opens (made on first use: no other test needs it)."""
     from cbms.models import ProgressReport
-    from cbms.reports import report_start
+    from cbms.reports.services import report_start
 
     report = ProgressReport.objects.filter(cbm=w.cbm, country=w.france).first()
     return report or report_start(cbm=w.cbm, conference=w.held_conference, actor=w.users["fp_lead"])

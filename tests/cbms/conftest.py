@@ -15,7 +15,7 @@ from celery import signals
 from django.conf import settings
 from kombu import pools
 
-from cbms import services
+from cbms.compliance import services
 from cbms.models import CBM, ComplianceOutbox, Obligation
 from conferences.models import Meeting, MeetingStatus, MinisterialConference
 from hoa_portal.celery import app as celery_app
@@ -204,7 +204,7 @@ def celery_worker_on_redis(celery_broker_url) -> Callable:
     """
     from celery.contrib.testing.worker import start_worker
 
-    import cbms.tasks  # noqa: F401  (register the tasks before the worker lists them)
+    import cbms.compliance.tasks  # noqa: F401  (register the tasks before the worker lists them)
 
     @contextmanager
     def running() -> Iterator[None]:

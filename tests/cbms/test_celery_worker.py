@@ -23,8 +23,8 @@ from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 
+from cbms.compliance.tasks import compliance_outbox_drain, compliance_sweep
 from cbms.models import ComplianceOutbox, ObligationKind, ObligationStatus
-from cbms.tasks import compliance_outbox_drain, compliance_sweep
 from conferences.models import MeetingStatus
 from members.models import Notification, NotificationChannel
 from tests.cbms.conftest import celery_on_broker, redis_keys_delete
@@ -164,7 +164,10 @@ def test_an_rtg_edit_saves_within_3s_with_the_broker_down_and_the_sweep_catches_
         edit = lambda: client.patch(url, body, content_type="application/json")  # noqa: E731
         succeeded = 200
 
-    with celery_on_broker(broker_url), caplog.at_level(logging.WARNING, logger="cbms.services"):
+    with (
+        celery_on_broker(broker_url),
+        caplog.at_level(logging.WARNING, logger="cbms.compliance.services"),
+    ):
         started = time.monotonic()
         response = edit()
         elapsed = time.monotonic() - started

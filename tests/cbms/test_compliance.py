@@ -15,8 +15,8 @@ from dateutil.relativedelta import relativedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cbms import compliance
-from cbms.compliance import (
+from cbms.compliance import rule as compliance
+from cbms.compliance.rule import (
     AnnualCount,
     Compliance,
     Conference,

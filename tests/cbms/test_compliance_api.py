@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from cbms.services import obligations_recompute
+from cbms.compliance.services import obligations_recompute
 from tests.cbms.factories import CBMFactory, LeadRoleFactory
 from tests.conferences.factories import ConferenceFactory, RtgFactory, RtgRuleFactory
 from tests.members.factories import UserFactory

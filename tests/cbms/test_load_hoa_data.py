@@ -1,4 +1,4 @@
-"""The real-data loader (cbms.loading): the facts of SPEC §2, loaded idempotently."""
+"""The real-data loader (cbms.records.loading): the facts of SPEC §2, loaded idempotently."""
 
 import datetime as dt
 from io import StringIO
@@ -7,8 +7,6 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 
-from cbms import hoa_data
-from cbms.loading import CHANGE_REASON, LOADED_MODELS, load_hoa_data
 from cbms.models import (
     CBM,
     Activity,
@@ -19,6 +17,8 @@ from cbms.models import (
     PriorityArea,
     RoleKind,
 )
+from cbms.records import hoa_data
+from cbms.records.loading import CHANGE_REASON, LOADED_MODELS, load_hoa_data
 from conferences.models import Article, Declaration, Meeting, MinisterialConference
 from members.models import Country, Participation
 from organizations.models import Membership, Organization
@@ -310,7 +310,7 @@ def test_every_loaded_record_is_valid(loaded):
     """Field lengths (PostgreSQL enforces them), choices and each model's own clean()."""
     for model in LOADED_MODELS:
         for obj in model.objects.all():
-            # The ninth conference's city is not in the sources (see cbms.hoa_data).
+            # The ninth conference's city is not in the sources (see cbms.records.hoa_data).
             exclude = ["city"] if isinstance(obj, MinisterialConference) and obj.number == 9 else []
             obj.full_clean(exclude=exclude, validate_unique=False)
 

@@ -7,9 +7,9 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
-from cbms.loading import load_hoa_data
+from cbms.compliance.services import compliance_sweep, obligations_recompute
 from cbms.models import CBM, CBMRole, ComplianceOutbox, Obligation
-from cbms.services import compliance_sweep, obligations_recompute
+from cbms.records.loading import load_hoa_data
 from conferences.models import MinisterialConference
 from members.models import Notification
 from members.services import notifications_email

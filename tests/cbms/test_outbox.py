@@ -11,9 +11,9 @@ import pytest
 from celery import signals
 from django.db import transaction
 
-from cbms import services
+from cbms.compliance import services
+from cbms.compliance.tasks import compliance_outbox_drain
 from cbms.models import ComplianceOutbox
-from cbms.tasks import compliance_outbox_drain
 from conferences.models import Meeting, MeetingStatus
 from members.models import Notification
 from tests.conferences.factories import RtgFactory

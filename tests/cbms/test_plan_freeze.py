@@ -17,12 +17,12 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.db import DatabaseError, connection, transaction
 from django.forms import modelform_factory
 
-from cbms import hoa_data, services
-from cbms.loading import load_hoa_data
 from cbms.models import CBM, Activity, ImplementationPlanVersion, PlanStatus, PriorityArea
 from cbms.models.plans import plan_content_editable
-from cbms.reports import report_start
-from cbms.services import plan_version_derive, plan_version_publish
+from cbms.records import hoa_data, services
+from cbms.records.loading import load_hoa_data
+from cbms.records.services import plan_version_derive, plan_version_publish
+from cbms.reports.services import report_start
 from hoa_portal.api.serializers import ModelCleanSerializer
 from tests.cbms.factories import (
     ActivityFactory,

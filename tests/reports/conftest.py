@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from cbms.models import CBM, Activity, ProgressReport
-from cbms.reports import report_start
+from cbms.reports.services import report_start
 from conferences.models import MinisterialConference
 from members.models import Country, User
 from tests.cbms.factories import (

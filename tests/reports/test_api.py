@@ -5,7 +5,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from cbms.models import ProgressReport, ReportState, ReportSubmission
-from cbms.reports import report_accept, report_submit
+from cbms.reports.services import report_accept, report_submit
 
 URL = "/api/v1/reports/"
 
@@ -277,7 +277,7 @@ def test_list_queries_do_not_grow(rw, client_as, django_assert_max_num_queries):
     for code in ("A1", "A2", "A3"):
         cbm = CBMFactory(code=code)
         LeadRoleFactory(cbm=cbm, country=rw.france, since=rw.cbm.approved_on)
-        from cbms.reports import report_start
+        from cbms.reports.services import report_start
 
         report_start(cbm=cbm, conference=rw.mc2, actor=rw.fp_fra)
     client = client_as("staff")

@@ -17,9 +17,9 @@ from rest_framework.test import APIClient
 
 import hoa_portal.settings.base as base_settings
 from cbms.models import ProgressReport, ReportAttachment
-from cbms.reports import (
+from cbms.reports.attachments import attachment_validate
+from cbms.reports.services import (
     attachment_add,
-    attachment_validate,
     report_accept,
     report_return,
     report_submit,

@@ -9,7 +9,7 @@ from django.db import connection, connections
 from rest_framework.test import APIClient
 
 from cbms.models import ReportReview, ReportSubmission
-from cbms.reports import report_submit
+from cbms.reports.services import report_submit
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -70,7 +70,7 @@ def test_two_submits_at_once(rw):
     moment. Every time one is 200 and the other 409 (never a 500, which a deadlock or a
     duplicate version number would be), exactly one version row is written, and both threads
     finish. One database setup for all runs: each run has its own CBM, led by France."""
-    from cbms.reports import report_start
+    from cbms.reports.services import report_start
     from tests.cbms.factories import CBMFactory, LeadRoleFactory
 
     first, second = _client(rw.fp_fra), _client(rw.fp_fra)

@@ -7,7 +7,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from cbms.models import ProgressReport, ReportReview, ReportState
-from cbms.reports import (
+from cbms.reports.services import (
     ReportChangedError,
     report_return,
     report_submit,

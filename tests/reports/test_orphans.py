@@ -12,8 +12,9 @@ from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 
 from cbms.models import ProgressReport, ReportAttachment
-from cbms.reports import attachment_add, attachment_orphans_delete
-from cbms.tasks import report_attachment_orphans_sweep
+from cbms.reports.attachments import attachment_orphans_delete
+from cbms.reports.services import attachment_add
+from cbms.reports.tasks import report_attachment_orphans_sweep
 from hoa_portal.celery import app
 from tests.reports.conftest import minimal_pdf
 
@@ -129,6 +130,6 @@ def test_the_task_sweeps_and_is_scheduled(rw, media):
     report_attachment_orphans_sweep.delay()
     report_attachment_orphans_sweep.delay()
     assert _stored(media) == [kept]
-    name = "cbms.tasks.report_attachment_orphans_sweep"
+    name = "cbms.reports.tasks.report_attachment_orphans_sweep"
     assert name in app.tasks
     assert name in {entry["task"] for entry in django_settings.CELERY_BEAT_SCHEDULE.values()}

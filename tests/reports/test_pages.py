@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from cbms.models import ProgressReport, ReportAttachment, ReportState
-from cbms.reports import report_accept, report_return, report_submit, report_update_draft
+from cbms.reports.services import report_accept, report_return, report_submit, report_update_draft
 from tests.reports.conftest import minimal_pdf
 
 
@@ -163,7 +163,7 @@ def _nul_requests(rw, report, attachment):
 def test_nul_bytes_are_400_and_change_nothing(rw, client, settings, tmp_path, index):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from cbms.reports import attachment_add
+    from cbms.reports.services import attachment_add
 
     settings.MEDIA_ROOT = tmp_path
     report = rw.start(narrative="Clean")

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from cbms.models import ProgressReport, ReportState, ReportSubmission
-from cbms.reports import (
+from cbms.reports.services import (
     ReportChangedError,
     ReportStateError,
     content_hash,

@@ -11,7 +11,7 @@ from cbms.models import (
     ReportState,
     ReportSubmission,
 )
-from cbms.reports import (
+from cbms.reports.services import (
     content_hash,
     report_accept,
     report_return,
@@ -98,7 +98,7 @@ def test_edit_draft_or_returned(rw, state):
 
 @pytest.mark.parametrize("state", [ReportState.SUBMITTED, ReportState.ACCEPTED])
 def test_edit_refused_once_submitted(rw, state):
-    from cbms.reports import ReportStateError
+    from cbms.reports.services import ReportStateError
 
     report = _to_state(rw, state)
     with pytest.raises(ReportStateError):
@@ -176,7 +176,7 @@ def test_resubmission_after_return_adds_a_version(rw):
 
 @pytest.mark.parametrize("state", [ReportState.SUBMITTED, ReportState.ACCEPTED])
 def test_submit_refused_unless_draft_or_returned(rw, state):
-    from cbms.reports import ReportStateError
+    from cbms.reports.services import ReportStateError
 
     report = _to_state(rw, state)
     with pytest.raises(ReportStateError):
@@ -214,7 +214,7 @@ def test_return_needs_a_comment(rw):
 @pytest.mark.parametrize("state", [ReportState.DRAFT, ReportState.ACCEPTED, ReportState.RETURNED])
 @pytest.mark.parametrize("decide", [report_accept, report_return])
 def test_review_refused_unless_submitted(rw, state, decide):
-    from cbms.reports import ReportStateError
+    from cbms.reports.services import ReportStateError
 
     report = _to_state(rw, state)
     with pytest.raises(ReportStateError):

@@ -11,9 +11,9 @@ import pytest
 from django.db import IntegrityError
 from django.urls import reverse
 
-from cbms.forms import ActivityForm
 from cbms.models import Activity, CBMRole, PriorityArea
-from cbms.reports import report_start
+from cbms.records.forms import ActivityForm
+from cbms.reports.services import report_start
 from tests.web.conftest import World
 
 HTMX = {"HTTP_HX_REQUEST": "true"}

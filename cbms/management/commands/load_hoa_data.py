@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from cbms.loading import load_hoa_data
+from cbms.records.loading import load_hoa_data
 
 
 class Command(BaseCommand):

@@ -1,4 +1,5 @@
-"""Celery tasks: idempotent, taking ids or nothing, and only calling services."""
+"""Celery tasks of the compliance engine: idempotent, taking ids or nothing, only calling
+services."""
 
 import logging
 
@@ -6,7 +7,7 @@ from celery import shared_task
 
 from members.services import notifications_email
 
-from . import reports, services
+from . import services
 
 logger = logging.getLogger(__name__)
 
@@ -25,11 +26,3 @@ def compliance_sweep() -> None:
     report = services.compliance_sweep()
     logger.info("Daily compliance sweep: %s", report)
     notifications_email()
-
-
-@shared_task(acks_late=True)
-def report_attachment_orphans_sweep() -> None:
-    """Delete attachment files no report names (an upload whose request failed after storing it)
-    once they are an hour old. Running it twice deletes nothing more."""
-    deleted = reports.attachment_orphans_delete()
-    logger.info("Attachment orphans sweep: %d files deleted", len(deleted))

@@ -1,4 +1,4 @@
-"""Writes for progress reports (SPEC §4): start, edit, submit, accept, return, attach.
+"""Writes for progress reports (SPEC §4), the workflow: start, edit, submit, accept, return, attach.
 
 Every service is atomic, takes keyword-only arguments and an `actor`, locks the report row before
 reading its state, bumps the report's `version` when it writes, and raises, in this order:
@@ -11,17 +11,12 @@ reading its state, bumps the report's `version` when it writes, and raises, in t
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import logging
-import zipfile
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
-from pathlib import PurePosixPath
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -31,11 +26,10 @@ from members.models import Country, Role, User
 from members.permissions import is_focal_point, is_secretariat
 from members.services import Notice, notices_create
 
-from .models import (
+from ..models import (
     CBM,
     Activity,
     ActivityStatus,
-    CBMRole,
     PlanStatus,
     ProgressReport,
     ReportActivityUpdate,
@@ -45,7 +39,8 @@ from .models import (
     ReportSubmission,
     ReviewDecision,
 )
-from .services import timeline_read
+from .attachments import attachment_validate
+from .permissions import can_write_report, country_leads_in_cycle, report_cycle
 
 logger = logging.getLogger(__name__)
 
@@ -87,40 +82,6 @@ def _refuse_nul(field: str, *values: str | None) -> None:
 def _bump(report: ProgressReport) -> None:
     """Under the row lock `_locked` took: no other writer can have bumped it in between."""
     report.version += 1
-
-
-# --- Who may ------------------------------------------------------------------------------------
-
-
-def report_cycle(*, conference: MinisterialConference):
-    """The cycle MC_n opens, or None if it opens none (planned, undated)."""
-    for cycle in timeline_read().cycles:
-        if cycle.conference == conference.number:
-            return cycle
-    return None
-
-
-def country_leads_in_cycle(*, cbm: CBM, conference: MinisterialConference, country_id) -> bool:
-    cycle = report_cycle(conference=conference)
-    if cycle is None or country_id is None:
-        return False
-    return (
-        CBMRole.objects.leads()
-        .filter(cbm=cbm, country_id=country_id)
-        .overlapping(cycle.start, cycle.end)
-        .exists()
-    )
-
-
-def can_write_report(user, report: ProgressReport) -> bool:
-    """A focal point of the report's country while that country leads the CBM in the cycle."""
-    return (
-        is_focal_point(user)
-        and user.country_id == report.country_id
-        and country_leads_in_cycle(
-            cbm=report.cbm, conference=report.conference, country_id=report.country_id
-        )
-    )
 
 
 def _locked(report: ProgressReport) -> ProgressReport:
@@ -410,85 +371,6 @@ def report_return(
     )
 
 
-# --- Attachments --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AttachmentKind:
-    content_type: str
-    required_parts: tuple[str, ...] = ()
-
-
-ATTACHMENT_KINDS = {
-    ".pdf": AttachmentKind("application/pdf"),
-    ".docx": AttachmentKind(
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        ("[Content_Types].xml", "word/document.xml"),
-    ),
-    ".xlsx": AttachmentKind(
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ("[Content_Types].xml", "xl/workbook.xml"),
-    ),
-}
-ZIP_MAX_ENTRIES = 10_000
-ZIP_MAX_UNCOMPRESSED = 100 * 1024 * 1024
-
-
-def _refuse(message: str):
-    raise ValidationError({"file": [message]})
-
-
-def attachment_validate(uploaded_file) -> AttachmentKind:
-    """Name, size and content, before anything is stored; a ValidationError on `file` if not.
-
-    The name judged is the one the client sent (`sent_name`, kept by the API's parser) where
-    known: Django's parser and UploadedFile cut `../x.pdf` down to `x.pdf` before we see it.
-    """
-    name = uploaded_file.name or ""
-    sent = getattr(uploaded_file, "sent_name", None) or name
-    for candidate in (name, sent):
-        if "/" in candidate or "\\" in candidate or ".." in candidate or "\x00" in candidate:
-            _refuse("The file name must be a plain name, without folders.")
-    if not name:
-        _refuse("The file name must be a plain name, without folders.")
-    kind = ATTACHMENT_KINDS.get(PurePosixPath(name).suffix.lower())
-    if kind is None:
-        _refuse("Attach a PDF, DOCX or XLSX file.")
-    size = uploaded_file.size or 0
-    if size <= 0:
-        _refuse("The file is empty.")
-    limit = settings.REPORT_ATTACHMENT_MAX_BYTES
-    if size > limit:
-        _refuse(f"The file is larger than {limit // (1024 * 1024) or limit} MB.")
-    uploaded_file.seek(0)
-    if kind.content_type == "application/pdf":
-        if uploaded_file.read(5) != b"%PDF-":
-            _refuse("The file is not a PDF.")
-    else:
-        _zip_check(uploaded_file, kind)
-    uploaded_file.seek(0)
-    return kind
-
-
-def _zip_check(uploaded_file, kind: AttachmentKind) -> None:
-    try:
-        with zipfile.ZipFile(uploaded_file) as archive:
-            entries = archive.infolist()
-            if len(entries) > ZIP_MAX_ENTRIES:
-                _refuse("The document holds too many parts.")
-            if sum(entry.file_size for entry in entries) > ZIP_MAX_UNCOMPRESSED:
-                _refuse("The document is too large once uncompressed.")
-            names = {entry.filename for entry in entries}
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
-        _refuse("The file is not a valid Office document.")
-    if not set(kind.required_parts) <= names:
-        _refuse("The file's content does not match its extension.")
-
-
-ATTACHMENTS_FOLDER = "reports"  # cbms.models.reports.attachment_path writes here
-ORPHAN_MIN_AGE = dt.timedelta(hours=1)
-
-
 def attachment_add(
     *,
     report: ProgressReport,
@@ -553,45 +435,3 @@ def _attachment_add(
     report._change_reason = f"attached {attachment.original_name}"[:100]
     report.save(update_fields=["version", "updated_at"])
     return attachment
-
-
-def attachment_orphans_delete(
-    *, min_age: dt.timedelta = ORPHAN_MIN_AGE, now: dt.datetime | None = None
-) -> list[str]:
-    """Delete the files under the attachments folder that no ReportAttachment names and that are
-    older than `min_age`; return their names. Idempotent.
-
-    Younger files are left alone: they may belong to an upload whose transaction has not
-    committed yet. Such orphans come from a request that failed after its upload was stored.
-    """
-    storage = ReportAttachment._meta.get_field("file").storage
-    cutoff = (now or timezone.now()) - min_age
-    names = _stored_files(storage, ATTACHMENTS_FOLDER)
-    deleted = []
-    for start in range(0, len(names), 500):
-        chunk = names[start : start + 500]
-        named = set(ReportAttachment.objects.filter(file__in=chunk).values_list("file", flat=True))
-        for name in chunk:
-            if name in named:
-                continue
-            try:
-                if storage.get_modified_time(name) > cutoff:
-                    continue
-            except FileNotFoundError:  # gone meanwhile: another sweep
-                continue
-            storage.delete(name)
-            deleted.append(name)
-    if deleted:
-        logger.info("Deleted %d attachment files no report names: %s", len(deleted), deleted)
-    return deleted
-
-
-def _stored_files(storage, folder: str) -> list[str]:
-    try:
-        folders, files = storage.listdir(folder)
-    except FileNotFoundError:
-        return []
-    names = [f"{folder}/{name}" for name in files]
-    for sub in folders:
-        names += _stored_files(storage, f"{folder}/{sub}")
-    return names

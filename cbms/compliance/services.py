@@ -1,8 +1,9 @@
-"""Writes for CBMs: storing the obligations the RTG rule computes, and queuing their re-evaluation;
-deriving and publishing implementation plan versions.
+"""Writes for compliance: storing the obligations the RTG rule computes (cbms.compliance.rule,
+fed by cbms.compliance.selectors), the outbox of CBMs to re-evaluate, and the notices a change
+of status sends.
 
-The rule itself lives in cbms.compliance and knows nothing of the database; this module feeds it
-rows and stores what it returns, in a number of queries that does not grow with the data.
+Work for a worker is queued by the task's name (`_enqueue_drain`), so this module never imports
+the tasks that call it.
 """
 
 import functools
@@ -13,112 +14,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from celery import current_app
 from django.db import transaction
-from django.db.models import Max
 from django.db.models.constants import OnConflict
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from kombu.exceptions import OperationalError as KombuOperationalError
 
-from conferences.models import Article, MeetingKind, MinisterialConference
-from conferences.models import Meeting as MeetingRow
 from members.models import Role, User
-from members.permissions import can_edit_records
 from members.services import Notice, notices_create
 
-from . import compliance
-from .models import (
-    CBM,
-    Activity,
-    CBMRole,
-    ComplianceOutbox,
-    ImplementationPlanVersion,
-    Obligation,
-    ObligationStatus,
-    PlanStatus,
-    PriorityArea,
-    RoleKind,
-)
-from .permissions import can_derive_plan_version, can_publish_plan
+from ..models import CBM, ComplianceOutbox, Obligation, ObligationStatus
+from .selectors import Timeline, cbm_compliance, cbm_histories_read, timeline_read
 
 logger = logging.getLogger(__name__)
 
 NOTIFIED_STATUSES = (ObligationStatus.AT_RISK, ObligationStatus.MISSED)
 WRITE_BATCH = 2000
-
-
-@dataclass(frozen=True)
-class Timeline:
-    """What the rule needs to know of the process, read once and shared by every CBM."""
-
-    cycles: tuple[compliance.Cycle, ...]
-    conference_ids: dict[int, int]
-    rule_effective_from: date | None
-
-
-@dataclass(frozen=True)
-class CBMHistory:
-    cbm_id: int
-    approved_on: date
-    leads: tuple[compliance.LeadPeriod, ...]
-    lead_countries: tuple[tuple[int, compliance.LeadPeriod], ...]
-    meetings: tuple[compliance.Meeting, ...]
-
-
-def timeline_read() -> Timeline:
-    conferences = list(MinisterialConference.objects.values("id", "number", "date", "status"))
-    rule = Article.objects.filter(is_rtg_rule=True).values_list("effective_from", flat=True).first()
-    return Timeline(
-        cycles=tuple(
-            compliance.cycles(
-                [
-                    compliance.Conference(c["number"], c["date"], c["status"] == "held")
-                    for c in conferences
-                ]
-            )
-        ),
-        conference_ids={c["number"]: c["id"] for c in conferences},
-        rule_effective_from=rule,
-    )
-
-
-def cbm_histories_read(cbm_ids: Iterable[int] | None = None) -> list[CBMHistory]:
-    """Every CBM (or those given) with its lead periods and RTGs: three queries in all."""
-    cbms = CBM.objects.all() if cbm_ids is None else CBM.objects.filter(pk__in=list(cbm_ids))
-    approvals = dict(cbms.values_list("id", "approved_on"))
-    leads = defaultdict(list)
-    # Tuples, not dicts: a sweep reads every RTG of every CBM.
-    for cbm_id, country_id, since, until in CBMRole.objects.filter(
-        cbm__in=approvals, role=RoleKind.LEAD
-    ).values_list("cbm_id", "country_id", "since", "until"):
-        leads[cbm_id].append((country_id, compliance.LeadPeriod(since, until)))
-    meetings = defaultdict(list)
-    for meeting_id, cbm_id, day, status in MeetingRow.objects.filter(
-        cbm__in=approvals, kind=MeetingKind.RTG
-    ).values_list("id", "cbm_id", "date", "status"):
-        meetings[cbm_id].append(compliance.Meeting(meeting_id, day, status))
-    return [
-        CBMHistory(
-            cbm_id=cbm_id,
-            approved_on=approved_on,
-            leads=tuple(period for _, period in leads[cbm_id]),
-            lead_countries=tuple(leads[cbm_id]),
-            meetings=tuple(meetings[cbm_id]),
-        )
-        for cbm_id, approved_on in approvals.items()
-    ]
-
-
-def cbm_compliance(*, history: CBMHistory, timeline: Timeline, on: date) -> compliance.Compliance:
-    return compliance.evaluate(
-        cycles=timeline.cycles,
-        approved_on=history.approved_on,
-        leads=history.leads,
-        meetings=history.meetings,
-        rule_effective_from=timeline.rule_effective_from,
-        on=on,
-    )
 
 
 @dataclass(frozen=True)
@@ -321,14 +232,17 @@ BROKER_BACKOFF_SECONDS = 30.0
 _broker_down_until = 0.0
 
 
+# By name: the task module imports this one, never the reverse.
+DRAIN_TASK = "cbms.compliance.tasks.compliance_outbox_drain"
+
+
 def _enqueue_drain() -> None:
     global _broker_down_until
-    from .tasks import compliance_outbox_drain
-
     if time.monotonic() < _broker_down_until:
         return
     try:
-        compliance_outbox_drain.delay()
+        # A signature by name still runs in-process when no broker is configured (always eager).
+        current_app.signature(DRAIN_TASK).delay()
     except (KombuOperationalError, OSError):  # the broker is unreachable; the outbox keeps the work
         _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
         logger.warning("Could not queue the compliance re-evaluation", exc_info=True)
@@ -353,85 +267,3 @@ def compliance_sweep(*, on: date | None = None) -> RecomputeReport:
     if last is not None:
         ComplianceOutbox.objects.filter(pk__lte=last).delete()
     return report
-
-
-# --- Implementation plan versions ---------------------------------------------------------------
-#
-# A published version is frozen (cbms.models.plans.plan_content_editable). The secretariat changes
-# a plan by deriving a new draft from a version, editing the draft, then publishing it: the
-# version in force is superseded in the same transaction.
-
-PLAN_NOT_DRAFT = _("Only a draft is published: this version already is.")
-
-
-def _record(obj, *, actor: User, reason: str) -> None:
-    obj._change_reason = reason  # read by django-simple-history
-    obj._history_user = actor
-    obj.full_clean()
-    obj.save()
-
-
-@transaction.atomic
-def plan_version_derive(
-    *, plan: ImplementationPlanVersion, actor: User
-) -> ImplementationPlanVersion:
-    """A new draft version of the CBM's plan, numbered after its latest, with this version's
-    title, notes, priority areas and activities: the secretariat edits it, then publishes it."""
-    if not can_derive_plan_version(actor, plan):
-        raise PermissionDenied
-    # The CBM's versions are locked so two drafts started at once do not take the same number.
-    versions = ImplementationPlanVersion.objects.select_for_update().filter(cbm_id=plan.cbm_id)
-    latest = versions.aggregate(latest=Max("version"))["latest"] or 0
-    source = versions.prefetch_related("priority_areas__activities").get(pk=plan.pk)
-    reason = f"Derived from version {source.version}"
-    draft = ImplementationPlanVersion(
-        cbm_id=source.cbm_id,
-        version=latest + 1,
-        title=source.title,
-        notes=source.notes,
-        status=PlanStatus.DRAFT,
-    )
-    _record(draft, actor=actor, reason=reason)
-    for area in source.priority_areas.all():
-        copy = PriorityArea(plan=draft, number=area.number, title=area.title)
-        _record(copy, actor=actor, reason=reason)
-        for activity in area.activities.all():
-            _record(
-                Activity(
-                    priority_area=copy,
-                    number=activity.number,
-                    title=activity.title,
-                    description=activity.description,
-                ),
-                actor=actor,
-                reason=reason,
-            )
-    return draft
-
-
-@transaction.atomic
-def plan_version_publish(
-    *, plan: ImplementationPlanVersion, actor: User, adopted_on: date | None = None
-) -> ImplementationPlanVersion:
-    """Put a draft in force, adopted on `adopted_on` (None: unknown), and supersede the version
-    in force, all at once: the CBM never has two plans in force, nor none for a moment."""
-    versions = {
-        v.pk: v
-        for v in ImplementationPlanVersion.objects.select_for_update()
-        .select_related("cbm")
-        .filter(cbm_id=plan.cbm_id)
-    }
-    plan = versions[plan.pk]
-    if not can_edit_records(actor):
-        raise PermissionDenied
-    if not can_publish_plan(actor, plan):
-        raise ValidationError(PLAN_NOT_DRAFT, code="plan_published")
-    # First the version in force steps down: one in force per CBM, checked row by row.
-    for other in versions.values():
-        if other.status == PlanStatus.IN_FORCE:
-            other.status = PlanStatus.SUPERSEDED
-            _record(other, actor=actor, reason=f"Superseded by version {plan.version}")
-    plan.status = PlanStatus.IN_FORCE
-    plan.adopted_on = adopted_on
-    _record(plan, actor=actor, reason="Published")
-    return plan

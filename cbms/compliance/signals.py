@@ -1,7 +1,7 @@
 """Plumbing only: an edit that can change obligations asks for their re-evaluation.
 
 Saves come from the admin, the API and the browser alike, so the request is made here once
-rather than in every view; the work itself is in cbms.services.
+rather than in every view; the work itself is in cbms.compliance.services.
 """
 
 from django.db.models.signals import post_delete, post_save, pre_save
@@ -9,7 +9,7 @@ from django.dispatch import receiver
 
 from conferences.models import Article, Meeting, MeetingKind, MinisterialConference
 
-from .models import CBM, CBMRole, RoleKind
+from ..models import CBM, CBMRole, RoleKind
 from .services import all_cbm_ids, compliance_recompute_request
 
 

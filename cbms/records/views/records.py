@@ -31,20 +31,20 @@ from members.permissions import (
     is_secretariat,
 )
 
-from ..forms import (
-    CBMCreateForm,
-    CBMForm,
-    CBMNameForm,
-    CBMRoleEndForm,
-    CBMRoleForm,
-)
-from ..models import (
+from ...models import (
     CBM,
     CBMName,
     CBMRole,
     ImplementationPlanVersion,
     PlanStatus,
     RoleKind,
+)
+from ..forms import (
+    CBMCreateForm,
+    CBMForm,
+    CBMNameForm,
+    CBMRoleEndForm,
+    CBMRoleForm,
 )
 from ..permissions import (
     led_cbm_ids,

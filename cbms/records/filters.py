@@ -4,12 +4,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
-from conferences.filters import IntegerFilter
-from conferences.models import MinisterialConference
 from members.models import Country
 from organizations.models import Organization
 
-from .models import CBM, CBMRole, Obligation, ObligationKind, ObligationStatus, RoleKind
+from ..models import CBM, CBMRole, RoleKind
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -76,32 +74,3 @@ class CBMRoleFilter(django_filters.FilterSet):
 
     def filter_on(self, queryset, name, day):
         return queryset.current_on(day)
-
-
-class ObligationFilter(django_filters.FilterSet):
-    cbm = django_filters.ModelChoiceFilter(
-        queryset=CBM.objects.all(), to_field_name="code", field_name="cbm"
-    )
-    conference = django_filters.ModelChoiceFilter(
-        queryset=MinisterialConference.objects.all(), to_field_name="number"
-    )
-    kind = django_filters.ChoiceFilter(choices=ObligationKind.choices)
-    status = django_filters.ChoiceFilter(choices=ObligationStatus.choices)
-    window_start = django_filters.DateFromToRangeFilter()
-    deadline = django_filters.DateFromToRangeFilter()
-    met_by = IntegerFilter(label="Id of the meeting that met the obligation.")
-    evaluated_on = django_filters.DateFromToRangeFilter()
-
-    class Meta:
-        model = Obligation
-        fields = [
-            "cbm",
-            "conference",
-            "kind",
-            "status",
-            "estimated",
-            "window_start",
-            "deadline",
-            "met_by",
-            "evaluated_on",
-        ]

@@ -2,10 +2,11 @@
 secretariat's review queue (accept, return with a comment), accepted reports for everyone, the
 difference from the previous submission, and the attachment download (goal 13).
 
-Views only parse input and call the services in cbms.reports; rows outside the user's scope are
-404, a step the state does not allow is a message, never a 500. Every view stands on PolicyMixin,
-so a NUL byte in GET or POST input is a 400 before anything reads it. Forms that write carry the
-report's version: a form opened before someone else's write saves nothing (goal 10b).
+Views only parse input and call the workflow in cbms.reports.services; rows outside the user's
+scope are 404, a step the state does not allow is a message, never a 500. Every view stands on
+PolicyMixin, so a NUL byte in GET or POST input is a 400 before anything reads it. Forms that
+write carry the report's version: a form opened before someone else's write saves nothing
+(goal 10b).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from conferences.models import MinisterialConference
 from hoa_portal.views import PolicyMixin
 from members.permissions import is_focal_point, is_secretariat
 
-from .models import (
+from ..models import (
     CBM,
     Activity,
     ActivityStatus,
@@ -33,12 +34,12 @@ from .models import (
     ReportAttachment,
     ReportState,
 )
-from .reports import (
+from .permissions import can_write_report
+from .services import (
     EDITABLE_STATES,
     ReportChangedError,
     ReportStateError,
     attachment_add,
-    can_write_report,
     report_accept,
     report_return,
     report_start,

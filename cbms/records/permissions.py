@@ -6,8 +6,8 @@ from django.utils import timezone
 
 from members.permissions import can_edit_records, is_focal_point
 
-from .models import CBMRole, ImplementationPlanVersion
-from .models.plans import plan_content_editable
+from ..models import CBMRole, ImplementationPlanVersion
+from ..models.plans import plan_content_editable
 
 
 def led_cbm_ids(user, *, on: date | None = None) -> set[int]:

@@ -4,7 +4,8 @@ Every fact is taken from the source documents in /work/shared/sources/ (SPEC §2
 name of the file it comes from. Nothing is invented: where the sources do not establish a value
 (the day a supporting country joined, the day an implementation plan was adopted, the city of the
 ninth conference), the field is left empty, and an empty value never overwrites what the
-secretariat has recorded since. `cbms.loading.load_hoa_data` writes these facts to the database.
+secretariat has recorded since. `cbms.records.loading.load_hoa_data` writes these facts to the
+database.
 
 Read it table by table against SPEC §2.
 """

@@ -1,4 +1,4 @@
-"""Load the real data of the process (cbms.hoa_data) into the database, idempotently.
+"""Load the real data of the process (cbms.records.hoa_data) into the database, idempotently.
 
 Each record is found by its natural key and written only when a value actually differs, so a
 second run saves nothing and writes no history row (django-simple-history records every save).
@@ -26,9 +26,9 @@ from conferences.models import Article, Declaration, MinisterialConference
 from members.models import Country, Participation
 from organizations.models import Membership, Organization
 
+from ..models import CBM, CBMName, CBMRole, ImplementationPlanVersion, RoleKind
+from ..models.plans import plan_content_editable
 from . import hoa_data
-from .models import CBM, CBMName, CBMRole, ImplementationPlanVersion, RoleKind
-from .models.plans import plan_content_editable
 
 CHANGE_REASON = "Loaded from the HoA-IP sources (load_hoa_data)"
 
@@ -138,7 +138,7 @@ def _upsert(
 
 @transaction.atomic
 def load_hoa_data() -> LoadReport:
-    """Write the facts of cbms.hoa_data; a second run changes nothing and reports zeros."""
+    """Write the facts of cbms.records.hoa_data; a second run changes nothing and reports zeros."""
     report = LoadReport()
 
     countries: dict[str, Country] = {}

@@ -32,20 +32,20 @@ from members.permissions import (
     can_edit_records,
 )
 
-from ..forms import (
-    ActivityForm,
-    PlanPublishForm,
-    PlanVersionForm,
-    PriorityAreaForm,
-)
-from ..models import (
+from ...models import (
     CBM,
     Activity,
     ImplementationPlanVersion,
     PlanStatus,
     PriorityArea,
 )
-from ..models.plans import PLAN_FROZEN
+from ...models.plans import PLAN_FROZEN
+from ..forms import (
+    ActivityForm,
+    PlanPublishForm,
+    PlanVersionForm,
+    PriorityAreaForm,
+)
 from ..permissions import (
     can_derive_plan_version,
     can_edit_plan_content,

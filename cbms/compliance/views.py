@@ -21,27 +21,27 @@ from members.permissions import (
     is_focal_point,
 )
 
-from .. import compliance
-from ..forms import (
-    DashboardFilterForm,
-)
 from ..models import (
     CBM,
     CBMRole,
     ObligationStatus,
     RoleKind,
 )
-from ..permissions import (
+from ..records.permissions import (
     led_cbm_ids,
 )
-from ..services import (
+from ..records.views.records import party_names
+from . import rule
+from .forms import (
+    DashboardFilterForm,
+)
+from .selectors import (
     CBMHistory,
     Timeline,
     cbm_compliance,
     cbm_histories_read,
     timeline_read,
 )
-from .records import party_names
 
 # --- Compliance: what the dashboard and "my country" show ----------------------------------------
 
@@ -98,7 +98,7 @@ def legend() -> list[StatusInfo]:
 @dataclass
 class ObligationView:
     cbm: CBM
-    cycle: compliance.Cycle
+    cycle: rule.Cycle
     conference_label: str
     kind: str
     kind_label: str
@@ -106,7 +106,7 @@ class ObligationView:
     window_start: dt.date
     deadline: dt.date
     estimated: bool
-    met_by: compliance.Meeting | None
+    met_by: rule.Meeting | None
     explanation: str
     days_left: int | None = None
 
@@ -117,7 +117,7 @@ class ObligationView:
 
 @dataclass
 class CycleCell:
-    cycle: compliance.Cycle
+    cycle: rule.Cycle
     prioritisation: ObligationView | None = None
     review: ObligationView | None = None
 
@@ -128,12 +128,12 @@ class CBMCompliance:
     leads: str
     cells: list[CycleCell]
     obligations: list[ObligationView]
-    annual: dict[int, compliance.AnnualCount]
+    annual: dict[int, rule.AnnualCount]
     timeline: dict = field(default_factory=dict)
 
 
-def _window_words(item, cycle: compliance.Cycle) -> str:
-    if item.kind == compliance.Kind.PRIORITISATION:
+def _window_words(item, cycle: rule.Cycle) -> str:
+    if item.kind == rule.Kind.PRIORITISATION:
         return _("between %(start)s and %(end)s") % {
             "start": day(item.window_start),
             "end": day(item.deadline),
@@ -144,7 +144,7 @@ def _window_words(item, cycle: compliance.Cycle) -> str:
     }
 
 
-def explain(item, cycle: compliance.Cycle, meeting, rule_from: dt.date | None, on: dt.date) -> str:
+def explain(item, cycle: rule.Cycle, meeting, rule_from: dt.date | None, on: dt.date) -> str:
     """One obligation's status in words, with its dates."""
     window = _window_words(item, cycle)
     status = item.status
@@ -238,7 +238,7 @@ def compliance_for(
                 kind=item.kind,
                 kind_label=(
                     _("prioritisation RTG")
-                    if item.kind == compliance.Kind.PRIORITISATION
+                    if item.kind == rule.Kind.PRIORITISATION
                     else _("review RTG")
                 ),
                 status=status_info(item.status),
@@ -290,7 +290,7 @@ def timeline_picture(cbm, obligations: list[ObligationView], history: CBMHistory
     met_labels: dict[int, list[str]] = {}
     windows = []
     for o in obligations:
-        letter = "P" if o.kind == compliance.Kind.PRIORITISATION else "R"
+        letter = "P" if o.kind == rule.Kind.PRIORITISATION else "R"
         x1, x2 = x(o.window_start), x(o.deadline)
         windows.append(
             {
@@ -306,7 +306,7 @@ def timeline_picture(cbm, obligations: list[ObligationView], history: CBMHistory
             met_labels.setdefault(o.met_by.id, []).append(f"{letter}{o.cycle.conference}")
     conferences = []
     for o in obligations:
-        if o.kind == compliance.Kind.PRIORITISATION:
+        if o.kind == rule.Kind.PRIORITISATION:
             conferences.append({"x": x(o.cycle.start), "label": f"MC{o.cycle.conference}"})
     last = max(obligations, key=lambda o: o.cycle.start).cycle
     conferences.append(
@@ -317,8 +317,8 @@ def timeline_picture(cbm, obligations: list[ObligationView], history: CBMHistory
     )
     rtgs = []
     for m in meetings:
-        held = m.status == compliance.MeetingStatus.HELD and m.date <= on
-        planned = not held and m.status != compliance.MeetingStatus.CANCELLED
+        held = m.status == rule.MeetingStatus.HELD and m.date <= on
+        planned = not held and m.status != rule.MeetingStatus.CANCELLED
         met = met_labels.get(m.id, [])
         kind = "held" if held else "planned" if planned else "cancelled"
         label = " ".join(met)

@@ -5,7 +5,7 @@ from hoa_portal.api.serializers import ModelCleanSerializer
 from members.models import Country
 from organizations.models import Organization
 
-from .models import CBM, CBMRole, Obligation, RoleKind
+from ..models import CBM, CBMRole, RoleKind
 
 
 class CBMSerializer(ModelCleanSerializer):
@@ -107,53 +107,3 @@ class CBMRoleSerializer(ModelCleanSerializer):
             cbm=role["cbm"], role=role["role"], since=role["since"], **party
         )
         return same.exclude(pk=getattr(self.instance, "pk", None)).exists()
-
-
-class ObligationOut(serializers.ModelSerializer):
-    cbm = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    conference = serializers.SlugRelatedField(slug_field="number", read_only=True)
-
-    class Meta:
-        model = Obligation
-        fields = [
-            "id",
-            "cbm",
-            "conference",
-            "kind",
-            "window_start",
-            "deadline",
-            "estimated",
-            "status",
-            "met_by",
-            "evaluated_on",
-        ]
-
-
-class ObligationOnDayOut(serializers.Serializer):
-    id = serializers.IntegerField(allow_null=True)
-    cbm = serializers.CharField()
-    conference = serializers.IntegerField()
-    kind = serializers.ChoiceField(choices=["prioritisation", "review"])
-    window_start = serializers.DateField()
-    deadline = serializers.DateField()
-    estimated = serializers.BooleanField()
-    status = serializers.CharField()
-    met_by = serializers.IntegerField(allow_null=True)
-    evaluated_on = serializers.DateField()
-
-
-class AnnualCountOut(serializers.Serializer):
-    year = serializers.IntegerField()
-    held = serializers.IntegerField()
-    required = serializers.IntegerField()
-
-
-class ComplianceOut(serializers.Serializer):
-    cbm = serializers.CharField()
-    on = serializers.DateField()
-    obligations = ObligationOnDayOut(many=True)
-    annual = AnnualCountOut(many=True)
-
-
-class ComplianceQuery(serializers.Serializer):
-    on = serializers.DateField(required=False, help_text="The day to evaluate; today in Kabul.")

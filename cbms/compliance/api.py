@@ -1,0 +1,46 @@
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from hoa_portal.api.permissions import SignedInReads
+from hoa_portal.api.viewsets import PortalReadOnlyViewSet
+
+from ..records.api import CBMViewSet
+from .filters import ObligationFilter
+from .selectors import cbm_compliance_on, obligation_list
+from .serializers import ComplianceOut, ComplianceQuery, ObligationOut
+
+
+# The CBMs of /cbms/ with their compliance on a day. The records know nothing of the rule, so the
+# rule's subject adds its action to their viewset (whose docstring the schema keeps showing).
+class CBMComplianceViewSet(CBMViewSet):
+    @extend_schema(parameters=[ComplianceQuery], responses=ComplianceOut)
+    @action(detail=True, methods=["get"], permission_classes=[SignedInReads])
+    def compliance(self, request, code=None):
+        query = ComplianceQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        on = query.validated_data.get("on") or timezone.localdate()
+        report = cbm_compliance_on(cbm=self.get_object(), on=on)
+        return Response(ComplianceOut(report).data)
+
+
+class ObligationViewSet(PortalReadOnlyViewSet):
+    """Obligations as the last evaluation stored them; computed, so never written here."""
+
+    serializer_class = ObligationOut
+    filterset_class = ObligationFilter
+    permission_classes = [SignedInReads]
+    ordering_fields = [
+        "id",
+        "cbm",
+        "conference",
+        "kind",
+        "window_start",
+        "deadline",
+        "status",
+        "evaluated_on",
+    ]
+
+    def get_queryset(self):
+        return obligation_list()

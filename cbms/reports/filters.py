@@ -1,0 +1,38 @@
+import django_filters
+
+from conferences.filters import IntegerFilter
+
+from ..models import ProgressReport, ReportState
+
+
+class ReportFilter(django_filters.FilterSet):
+    id = IntegerFilter()
+    cbm = django_filters.CharFilter(field_name="cbm__code", lookup_expr="iexact")
+    conference = IntegerFilter(field_name="conference__number")
+    country = django_filters.CharFilter(field_name="country__code", lookup_expr="iexact")
+    state = django_filters.ChoiceFilter(choices=ReportState.choices)
+    narrative = django_filters.CharFilter(lookup_expr="icontains")
+    activities = IntegerFilter(
+        field_name="activity_updates__activity", label="Id of an activity the report updates."
+    )
+    attachments = django_filters.CharFilter(
+        field_name="attachments__original_name",
+        lookup_expr="icontains",
+        label="Part of an attachment's name.",
+        distinct=True,
+    )
+    versions = IntegerFilter(label="Number of submissions.")
+
+    class Meta:
+        model = ProgressReport
+        fields = [
+            "id",
+            "cbm",
+            "conference",
+            "country",
+            "state",
+            "narrative",
+            "activities",
+            "attachments",
+            "versions",
+        ]
