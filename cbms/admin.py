@@ -12,10 +12,14 @@ from .models import (
     CBMRole,
     ComplianceOutbox,
     ImplementationPlanVersion,
+    Invitation,
+    InvitationDelivery,
     Obligation,
     PlanStatus,
     PriorityArea,
     ProgressReport,
+    Reminder,
+    ReminderPolicy,
     ReportActivityUpdate,
     ReportAttachment,
     ReportReview,
@@ -289,6 +293,61 @@ class ComplianceOutboxAdmin(ReadOnlyAdmin):
     list_display = ("cbm_pk", "created_at")
     search_fields = ("=cbm_pk",)
     ordering = ("created_at", "id")
+
+
+@admin.register(ReminderPolicy)
+class ReminderPolicyAdmin(SimpleHistoryAdmin):
+    """The one reminder schedule; the secretariat edits it in the portal too."""
+
+    list_display = ("__str__",)
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not ReminderPolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ReadOnlyAdmin):
+    """Reminders the evaluation planned; sending marks them, so they are not edited here."""
+
+    list_display = ("obligation", "days_before", "due_on", "escalate", "sent_at", "superseded")
+    list_filter = ("escalate", "superseded", ("sent_at", admin.EmptyFieldListFilter))
+    search_fields = ("obligation__cbm__code",)
+    ordering = ("due_on", "id")
+    list_select_related = ("obligation__cbm", "obligation__conference")
+
+
+class InvitationDeliveryInline(admin.TabularInline):
+    model = InvitationDelivery
+    fields = ("recipient", "sent_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyAdmin):
+    """Calendar invitations to RTGs as they were sent: the record of what each person got."""
+
+    list_display = ("meeting_pk", "sequence", "method", "created_at")
+    list_filter = ("method",)
+    search_fields = ("=meeting_pk",)
+    ordering = ("-created_at", "-id")
+    inlines = [InvitationDeliveryInline]
+
+
+@admin.register(InvitationDelivery)
+class InvitationDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ("invitation", "recipient", "sent_at")
+    list_filter = (("sent_at", admin.EmptyFieldListFilter),)
+    search_fields = ("recipient__username",)
+    ordering = ("-id",)
+    list_select_related = ("invitation", "recipient")
 
 
 class ReportHistoryAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):

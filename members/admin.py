@@ -5,7 +5,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from hoa_portal.admin import ReadOnlyAdmin
 
-from .models import Country, Notification, Participation, User
+from .models import CalendarFeed, Country, Notification, Participation, User
 
 
 class ParticipationInline(admin.TabularInline):
@@ -70,3 +70,14 @@ class NotificationAdmin(ReadOnlyAdmin):
     ordering = ("-created_at", "-id")
     date_hierarchy = "created_at"
     list_select_related = ("recipient",)
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(ReadOnlyAdmin):
+    """Who has a private calendar feed, and since when; the token itself is never stored."""
+
+    list_display = ("user", "created_at")
+    fields = ("user", "created_at")
+    search_fields = ("user__username",)
+    ordering = ("-created_at",)
+    list_select_related = ("user",)

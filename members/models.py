@@ -93,6 +93,16 @@ class PortalUserManager(UserManager):
         return super().create_superuser(username, email, password, **extra_fields)
 
 
+class EmailDelivery(models.TextChoices):
+    EACH = "each", _("an email for each notice")
+    DIGEST = "digest", _("one email a day with the day's notices")
+    NONE = "none", _("no email (notices in the portal only)")
+
+
+# The languages an email may be written in: the portal's own (settings.LANGUAGES).
+EMAIL_LANGUAGES = [("en", "English"), ("fa", "دری")]
+
+
 class User(AbstractUser):
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.ANALYST)
     country = models.ForeignKey(
@@ -103,6 +113,21 @@ class User(AbstractUser):
         blank=True,
         related_name="focal_points",
         help_text=_("The country a focal point represents; empty for other roles."),
+    )
+    email_delivery = models.CharField(
+        _("email"),
+        max_length=6,
+        choices=EmailDelivery.choices,
+        default=EmailDelivery.EACH,
+        help_text=_("Notices always appear in the portal; this says what reaches your inbox."),
+    )
+    email_language = models.CharField(
+        _("language of emails"), max_length=2, choices=EMAIL_LANGUAGES, default="en"
+    )
+    missed_digest = models.BooleanField(
+        _("daily digest of missed obligations"),
+        default=False,
+        help_text=_("For the secretariat: one email a day listing the RTGs missed that day."),
     )
 
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
@@ -116,6 +141,14 @@ class User(AbstractUser):
                 | (~Q(role=Role.FOCAL_POINT) & Q(country__isnull=True)),
                 name="user_country_iff_focal_point",
                 violation_error_message=_("A focal point needs a country; other roles have none."),
+            ),
+            models.CheckConstraint(
+                condition=Q(email_delivery__in=EmailDelivery.values),
+                name="user_email_delivery_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(email_language__in=[code for code, _ in EMAIL_LANGUAGES]),
+                name="user_email_language_valid",
             ),
         ]
 
@@ -176,3 +209,18 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.recipient} ({self.channel})"
+
+
+class CalendarFeed(models.Model):
+    """A person's private calendar feed: the URL carries a secret token, stored here only as its
+    SHA-256 (shown once when issued). Revoking deletes the row; issuing anew replaces it."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="calendar_feed")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.user} (issued {self.created_at:%Y-%m-%d})"

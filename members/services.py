@@ -1,5 +1,5 @@
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -10,7 +10,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.mail import get_connection, send_mail
 from django.db import transaction
 from django.db.models import Case, F, IntegerField, Q, Value, When
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from knox.models import AuthToken
 
@@ -59,6 +59,23 @@ class Notice:
     subject: str
     body: str
     link: str = ""
+
+
+def notices_in_languages(
+    *,
+    recipients: Iterable[User],
+    event_key: str,
+    compose: Callable[[], tuple[str, str]],
+    link: str = "",
+) -> list[Notice]:
+    """A notice for each recipient (each once), its subject and body composed by `compose()` in
+    the language that recipient reads their emails in: the in-portal notice says the same."""
+    notices = []
+    for user in dict.fromkeys(recipients):
+        with translation.override(user.email_language or settings.LANGUAGE_CODE):
+            subject, body = compose()
+        notices.append(Notice(user, event_key, str(subject)[:200], str(body), link))
+    return notices
 
 
 def notices_create(*, notices: Iterable[Notice]) -> int:

@@ -19,12 +19,17 @@ from cbms.models import (
     CBMRole,
     ComplianceOutbox,
     ImplementationPlanVersion,
+    Invitation,
+    InvitationDelivery,
+    InvitationMethod,
     Obligation,
     ObligationKind,
     ObligationStatus,
     PlanStatus,
     PriorityArea,
     ProgressReport,
+    Reminder,
+    ReminderPolicy,
     ReportActivityUpdate,
     ReportAttachment,
     ReportReview,
@@ -44,6 +49,7 @@ from conferences.models import (
     MinisterialConference,
 )
 from members.models import (
+    CalendarFeed,
     Country,
     Notification,
     NotificationChannel,
@@ -84,11 +90,17 @@ MODELS = [
     ReportReview,
     ReportActivityUpdate,
     ReportAttachment,
+    ReminderPolicy,
+    Reminder,
+    Invitation,
+    InvitationDelivery,
+    CalendarFeed,
 ]
 # Written by the system, or only through the report workflow: viewable, never added, changed or
 # deleted in the admin.
 REPORTS = {ProgressReport, ReportSubmission, ReportReview, ReportActivityUpdate, ReportAttachment}
-READ_ONLY = {Obligation, ComplianceOutbox, Notification, MeetingTally} | REPORTS
+ENFORCEMENT = {Reminder, Invitation, InvitationDelivery, CalendarFeed}
+READ_ONLY = {Obligation, ComplianceOutbox, Notification, MeetingTally} | REPORTS | ENFORCEMENT
 
 
 def _url(model, view, *args):
@@ -209,6 +221,12 @@ def rows(superuser, settings, tmp_path):
         body="The RTG of 1 March 2015 met the obligation.",
     )
     outbox = ComplianceOutbox.objects.create(cbm_pk=cbm.pk)
+    invitation = Invitation.objects.create(
+        meeting_pk=meeting.pk,
+        sequence=0,
+        method=InvitationMethod.REQUEST,
+        event={"cbm": "CT", "date": "2015-03-01", "city": "Kabul"},
+    )
     reports = _report_rows(cbm=cbm, conference=conference, activity=activity, reviewer=superuser)
     return {
         **reports,
@@ -231,6 +249,15 @@ def rows(superuser, settings, tmp_path):
         PriorityArea: area,
         Activity: activity,
         Obligation: obligation,
+        ReminderPolicy: ReminderPolicy.objects.create(pk=1),
+        Reminder: Reminder.objects.create(
+            obligation=obligation, days_before=30, due_on=dt.date(2015, 12, 1)
+        ),
+        Invitation: invitation,
+        InvitationDelivery: InvitationDelivery.objects.create(
+            invitation=invitation, recipient=superuser
+        ),
+        CalendarFeed: CalendarFeed.objects.create(user=superuser, token_hash="0" * 64),
     }
 
 

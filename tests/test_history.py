@@ -10,12 +10,17 @@ from tests.members.factories import CountryFactory, SecretariatFactory
 
 DOMAIN_APPS = ("members", "organizations", "conferences", "cbms")
 # Written by the system, not edited: obligations are computed from records that have history and
-# rewritten by every sweep; notices and the outbox are deliveries, not records; the meeting tally
-# is a count the database keeps of the meetings (which have history).
+# rewritten by every sweep; notices, reminders, invitations and the outbox are deliveries, not
+# records; the meeting tally is a count the database keeps of the meetings (which have history);
+# a calendar feed is a secret, issued and revoked, never edited.
 WITHOUT_HISTORY = {
     "cbms.Obligation",
     "cbms.ComplianceOutbox",
+    "cbms.Reminder",
+    "cbms.Invitation",
+    "cbms.InvitationDelivery",
     "members.Notification",
+    "members.CalendarFeed",
     "conferences.MeetingTally",
 }
 

@@ -1,6 +1,13 @@
 from .cbm import CBM, CBMName, CBMRole, RoleKind
 from .obligations import ComplianceOutbox, Obligation, ObligationKind, ObligationStatus
 from .plans import Activity, ImplementationPlanVersion, PlanStatus, PriorityArea
+from .reminders import (
+    Invitation,
+    InvitationDelivery,
+    InvitationMethod,
+    Reminder,
+    ReminderPolicy,
+)
 from .reports import (
     ActivityStatus,
     ImmutableRowError,
@@ -14,6 +21,11 @@ from .reports import (
 )
 
 __all__ = [
+    "Invitation",
+    "InvitationDelivery",
+    "InvitationMethod",
+    "Reminder",
+    "ReminderPolicy",
     "CBM",
     "CBMName",
     "CBMRole",
