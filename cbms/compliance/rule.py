@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -218,47 +218,49 @@ def _counts_as_planned(meeting: Meeting, on: date) -> bool:
 
 
 @dataclass(frozen=True)
-class _Calendar:
-    """A CBM's meetings as they stood on one day, sorted once so each cycle costs a few bisects."""
+class _Dated:
+    """Meetings of one kind (held, or planned) by date; ties broken by id, so the choice between
+    same-day RTGs is stable."""
 
-    held_dates: list[date]
-    held_ids: list[int]
-    planned_dates: list[date]
+    dates: list[date]
+    ids: list[int]
 
     @classmethod
-    def on(cls, meetings: Sequence[Meeting], day: date) -> _Calendar:
-        # Ties on a date are broken by id so the choice between same-day RTGs is stable.
-        held = sorted((m.date, m.id) for m in meetings if _counts_as_held(m, day))
-        planned = sorted(m.date for m in meetings if _counts_as_planned(m, day))
-        return cls(
-            held_dates=[held_date for held_date, _ in held],
-            held_ids=[meeting_id for _, meeting_id in held],
-            planned_dates=planned,
-        )
+    def of(cls, meetings: Iterable[Meeting]) -> _Dated:
+        ordered = sorted((m.date, m.id) for m in meetings)
+        return cls([day for day, _ in ordered], [meeting_id for _, meeting_id in ordered])
 
-    def _held_range(self, window: Window) -> range:
+    def _range(self, window: Window) -> range:
         opening = bisect_left if window.opens_inclusive else bisect_right
-        return range(
-            opening(self.held_dates, window.opens), bisect_right(self.held_dates, window.closes)
-        )
+        return range(opening(self.dates, window.opens), bisect_right(self.dates, window.closes))
 
     def _untaken(self, indices: Iterator[int], taken: set[int]) -> int | None:
         # At most two meetings are ever taken per cycle, so this skips at most twice.
-        return next((self.held_ids[i] for i in indices if self.held_ids[i] not in taken), None)
+        return next((self.ids[i] for i in indices if self.ids[i] not in taken), None)
 
-    def earliest_held(self, window: Window, taken: set[int]) -> int | None:
-        return self._untaken(iter(self._held_range(window)), taken)
+    def earliest(self, window: Window, taken: set[int]) -> int | None:
+        return self._untaken(iter(self._range(window)), taken)
 
-    def latest_held(self, window: Window, taken: set[int]) -> int | None:
-        return self._untaken(reversed(self._held_range(window)), taken)
+    def latest(self, window: Window, taken: set[int]) -> int | None:
+        return self._untaken(reversed(self._range(window)), taken)
 
-    def any_planned(self, window: Window) -> bool:
-        opening = bisect_left if window.opens_inclusive else bisect_right
-        index = opening(self.planned_dates, window.opens)
-        return index < len(self.planned_dates) and self.planned_dates[index] <= window.closes
+
+@dataclass(frozen=True)
+class _Calendar:
+    """A CBM's meetings as they stood on one day, sorted once so each cycle costs a few bisects."""
+
+    held: _Dated
+    planned: _Dated
+
+    @classmethod
+    def on(cls, meetings: Sequence[Meeting], day: date) -> _Calendar:
+        return cls(
+            held=_Dated.of(m for m in meetings if _counts_as_held(m, day)),
+            planned=_Dated.of(m for m in meetings if _counts_as_planned(m, day)),
+        )
 
     def held_per_year(self) -> Counter[int]:
-        return Counter(held_date.year for held_date in self.held_dates)
+        return Counter(held_date.year for held_date in self.held.dates)
 
 
 # --- Evaluation ---------------------------------------------------------------------------------
@@ -307,9 +309,11 @@ def _evaluate_cycle(
     infeasible = windows[Kind.REVIEW].closes < windows[Kind.PRIORITISATION].closes
     owed = [Kind.PRIORITISATION] if infeasible else [Kind.PRIORITISATION, Kind.REVIEW]
     met, late = _match(cycle, windows, owed, calendar)
+    scheduled = _schedule(
+        cycle, windows, [k for k in owed if k not in met and k not in late], calendar
+    )
     statuses = {
-        kind: _status(kind, cycle, windows[kind], infeasible, met, late, calendar, on)
-        for kind in windows
+        kind: _status(kind, windows[kind], infeasible, met, late, scheduled, on) for kind in windows
     }
     return _results(cycle, windows, statuses, matches={**met, **late})
 
@@ -336,7 +340,7 @@ def _match(
     """
     taken: set[int] = set()
     met: dict[Kind, int] = {}
-    pickers = {Kind.PRIORITISATION: calendar.earliest_held, Kind.REVIEW: calendar.latest_held}
+    pickers = {Kind.PRIORITISATION: calendar.held.earliest, Kind.REVIEW: calendar.held.latest}
     for kind in owed:
         meeting = pickers[kind](windows[kind].capped(cycle.last_day), taken)
         if meeting is not None:
@@ -348,21 +352,37 @@ def _match(
         if kind in met:
             continue
         after_window = Window(windows[kind].closes, cycle.last_day, opens_inclusive=False)
-        meeting = calendar.earliest_held(after_window, taken)
+        meeting = calendar.held.earliest(after_window, taken)
         if meeting is not None:
             late[kind] = meeting
             taken.add(meeting)
     return met, late
 
 
+def _schedule(
+    cycle: Cycle, windows: dict[Kind, Window], unmet: list[Kind], calendar: _Calendar
+) -> dict[Kind, int]:
+    """Assign planned RTGs to the obligations still unmet, as held ones are matched: one planned
+    meeting schedules one obligation. The prioritisation takes the earliest planned RTG in its
+    window, the review the latest in its own other than that one."""
+    taken: set[int] = set()
+    scheduled: dict[Kind, int] = {}
+    pickers = {Kind.PRIORITISATION: calendar.planned.earliest, Kind.REVIEW: calendar.planned.latest}
+    for kind in unmet:
+        meeting = pickers[kind](windows[kind].capped(cycle.last_day), taken)
+        if meeting is not None:
+            scheduled[kind] = meeting
+            taken.add(meeting)
+    return scheduled
+
+
 def _status(
     kind: Kind,
-    cycle: Cycle,
     window: Window,
     infeasible: bool,
     met: dict[Kind, int],
     late: dict[Kind, int],
-    calendar: _Calendar,
+    scheduled: dict[Kind, int],
     on: date,
 ) -> Status:
     if kind == Kind.REVIEW and infeasible:
@@ -373,7 +393,7 @@ def _status(
         return Status.LATE
     if on > window.closes:
         return Status.MISSED
-    if calendar.any_planned(window.capped(cycle.last_day)):
+    if kind in scheduled:
         return Status.SCHEDULED
     if on >= window.closes - AT_RISK_WITHIN:
         return Status.AT_RISK

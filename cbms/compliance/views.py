@@ -342,7 +342,9 @@ def timeline_picture(cbm, obligations: list[ObligationView], history: CBMHistory
     years = [
         {"x": x(dt.date(year, 1, 1)), "label": year} for year in range(start.year + 1, end.year + 1)
     ]
-    today = x(on) if start <= on <= end else None
+    marker = x(on) if start <= on <= end else None
+    # A replayed day is named by its date: the marker shows the day the statuses are as on.
+    marker_label = _("today") if on == timezone.localdate() else day(on)
     return {
         "width": SVG_WIDTH,
         "height": 190,
@@ -353,7 +355,8 @@ def timeline_picture(cbm, obligations: list[ObligationView], history: CBMHistory
         "conferences": conferences,
         "rtgs": rtgs,
         "years": years,
-        "today": today,
+        "marker": marker,
+        "marker_label": marker_label,
         "title": _("Timeline of %(code)s: windows of each cycle, RTGs, and what each RTG met")
         % {"code": cbm.code},
         "summary": _("%(held)s RTGs held, %(planned)s planned; %(met)s obligations met or late.")

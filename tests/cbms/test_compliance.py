@@ -567,6 +567,58 @@ BOUNDARIES = {
         Status.MISSED,
         on=d("2015-08-10"),
     ),
+    # One planned meeting schedules one obligation (Beijing: prioritisation window 31 Oct - 31 Dec
+    # 2014, review window 31 Oct 2014 (exclusive) - 9 Aug 2015): the prioritisation takes the
+    # earliest planned RTG in its window, the review the latest in its own, other than that one.
+    "one-planned-in-both-windows-schedules-prio": Case(
+        (planned(1, "2014-11-15"),), BEIJING, PRIO, Status.SCHEDULED, on=d("2014-11-01")
+    ),
+    "one-planned-in-both-windows-leaves-review-open": Case(
+        (planned(1, "2014-11-15"),), BEIJING, REVIEW, Status.OPEN, on=d("2014-11-01")
+    ),
+    "two-planned-in-both-windows-schedule-the-review-too": Case(
+        (planned(1, "2014-11-15"), planned(2, "2014-12-20")),
+        BEIJING,
+        REVIEW,
+        Status.SCHEDULED,
+        on=d("2014-11-01"),
+    ),
+    "two-planned-on-one-day-schedule-both": Case(
+        (planned(2, "2014-11-15"), planned(1, "2014-11-15")),
+        BEIJING,
+        REVIEW,
+        Status.SCHEDULED,
+        on=d("2014-11-01"),
+    ),
+    "planned-in-prio-window-schedules-review-once-prio-met": Case(
+        (held(9, "2014-11-01"), planned(1, "2014-12-20")),
+        BEIJING,
+        REVIEW,
+        Status.SCHEDULED,
+        on=d("2014-11-10"),
+    ),
+    "planned-on-prio-deadline-schedules-prio": Case(
+        (planned(1, "2014-12-31"),), BEIJING, PRIO, Status.SCHEDULED, on=d("2014-12-01")
+    ),
+    "planned-on-prio-deadline-not-the-review": Case(
+        (planned(1, "2014-12-31"),), BEIJING, REVIEW, Status.OPEN, on=d("2014-12-01")
+    ),
+    "planned-day-after-prio-window-leaves-prio-at-risk": Case(
+        (planned(1, "2015-01-01"),), BEIJING, PRIO, Status.AT_RISK, on=d("2014-12-01")
+    ),
+    "planned-day-after-prio-window-schedules-review": Case(
+        (planned(1, "2015-01-01"),), BEIJING, REVIEW, Status.SCHEDULED, on=d("2014-12-01")
+    ),
+    "planned-taken-by-missed-prio-cannot-schedule-review": Case(
+        (planned(1, "2014-12-20"),), BEIJING, REVIEW, Status.OPEN, on=d("2015-01-10")
+    ),
+    "cancelled-planned-frees-the-review": Case(
+        (planned(1, "2014-11-15"), cancelled(2, "2014-11-10")),
+        BEIJING,
+        REVIEW,
+        Status.OPEN,
+        on=d("2014-11-01"),
+    ),
     # Replaying a past day: a held meeting dated after D was only planned on D.
     "replay-held-after-day-is-scheduled": Case(
         (BEIJING_PRIO_MET, held(1, "2015-08-01")),

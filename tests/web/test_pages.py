@@ -234,6 +234,24 @@ def test_dashboard_replays_a_past_day(worked_example, client):
     assert "scheduled: an RTG is planned after 31 Oct 2014 and by 9 Aug 2015." in page
 
 
+def test_a_replayed_dashboard_names_its_day_not_today(worked_example, client, monkeypatch):
+    """The timeline's marker stands at D and says D; only today's dashboard says "today"."""
+    cbm, *_ = worked_example
+    client.force_login(UserFactory())
+
+    def marker(params) -> str:
+        page = client.get(reverse("dashboard"), {"cbm": cbm.pk, **params}).text
+        return page.split('<g class="today">', 1)[1].split("</g>", 1)[0]
+
+    replayed = marker({"on": "2015-07-20"})
+    assert ">20 Jul 2015</text>" in replayed
+    assert "today" not in replayed
+    # Today falls after the worked example's last cycle; make it a day the timeline shows.
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args: dt.date(2015, 7, 20))
+    assert ">today</text>" in marker({})
+    assert ">today</text>" in marker({"on": "2015-07-20"})
+
+
 def test_recording_an_rtg_changes_the_dashboard(worked_example, client):
     cbm, _, country, _ = worked_example
     client.force_login(FocalPointFactory(country=country))
