@@ -7,11 +7,17 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from members.models import User
 from members.permissions import needs_second_factor
 from members.second_factor import has_second_factor, second_factor_match
 
 
 class TokenRequestSerializer(AuthTokenSerializer):
+    # As long as a username can be: a longer one is refused here, before django-axes records
+    # the attempt in its 255-character column (a 500 otherwise).
+    username = serializers.CharField(
+        label="Username", write_only=True, max_length=User._meta.get_field("username").max_length
+    )
     otp = serializers.CharField(
         required=False,
         write_only=True,

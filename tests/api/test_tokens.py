@@ -46,6 +46,20 @@ def test_bad_credentials_are_a_400_and_make_no_token(analyst_user, credentials):
     assert AuthToken.objects.count() == 0
 
 
+def test_a_username_longer_than_any_is_a_400_naming_it_not_a_server_error(db):
+    """Found by schemathesis: a 300-character username reached django-axes' 255-character
+    column (500). It is refused before any sign-in attempt is recorded."""
+    from axes.models import AccessAttempt
+
+    response = APIClient().post(
+        "/api/v1/auth/token/", {"username": "u" * 300, "password": "x"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "username" in response.json()
+    assert not AccessAttempt.objects.exists()
+
+
 def test_an_inactive_account_gets_no_token(db):
     UserFactory(username="left", is_active=False)
     response = APIClient().post(
