@@ -7,7 +7,7 @@ from cbms.compliance.api import CBMComplianceViewSet, ObligationViewSet
 from cbms.records.api import CBMRoleViewSet
 from cbms.reports.api import ProgressReportViewSet
 from conferences.api import ConferenceViewSet, MeetingViewSet
-from members.api import CountryViewSet, UserViewSet
+from members.api import CountryViewSet, NotificationViewSet, UserViewSet
 from organizations.api import OrganizationViewSet
 
 from .api.auth import TokenView
@@ -22,6 +22,7 @@ router.register("meetings", MeetingViewSet, basename="meeting")
 router.register("obligations", ObligationViewSet, basename="obligation")
 router.register("users", UserViewSet, basename="user")
 router.register("reports", ProgressReportViewSet, basename="report")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

@@ -1,16 +1,24 @@
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import action
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
 
 from hoa_portal.api.permissions import SecretariatOnly
-from hoa_portal.api.viewsets import PortalViewSet
+from hoa_portal.api.viewsets import PortalReadOnlyViewSet, PortalViewSet
 
-from .filters import CountryFilter, UserFilter
-from .models import Country, Participation, User
-from .serializers import CountrySerializer, UserIn, UserOut
+from .filters import CountryFilter, NotificationFilter, UserFilter
+from .models import Country, Notification, Participation, User
+from .permissions import can_see_compliance
+from .serializers import CountrySerializer, MarkedOut, NotificationOut, UserIn, UserOut
 from .services import (
     PERIOD_FIELDS,
     country_create,
     country_update,
+    notification_list,
+    notification_mark_read,
+    notifications_mark_all_read,
     participation_shown_first,
     user_create,
     user_delete,
@@ -92,3 +100,37 @@ class UserViewSet(PortalViewSet):
         # As in the portal: an account that appears in any record or history is deactivated,
         # never deleted, so every change keeps its author.
         user_delete(user=instance, actor=self.request.user)
+
+
+class SignedIn(BasePermission):
+    """Any signed-in, active person, for their own notices; anonymous callers get 401."""
+
+    def has_permission(self, request, view):
+        return can_see_compliance(request.user)
+
+
+class NotificationViewSet(PortalReadOnlyViewSet):
+    """The caller's own in-portal notices, newest first; another person's is 404. Nobody creates,
+    changes or deletes one here: the portal writes them; the caller only marks them read."""
+
+    serializer_class = NotificationOut
+    filterset_class = NotificationFilter
+    permission_classes = [SignedIn]
+    ordering_fields = ["id", "created_at"]
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema's generation: nobody asks
+            return Notification.objects.none()
+        return notification_list(user=self.request.user)
+
+    @extend_schema(request=None, responses=NotificationOut)
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        notification = notification_mark_read(notification=self.get_object(), actor=request.user)
+        return Response(NotificationOut(self.get_queryset().get(pk=notification.pk)).data)
+
+    @extend_schema(request=None, responses=MarkedOut)
+    @action(detail=False, methods=["post"], url_path="read-all", filter_backends=[])
+    def read_all(self, request):
+        return Response(MarkedOut({"marked": notifications_mark_all_read(actor=request.user)}).data)

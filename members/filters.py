@@ -1,6 +1,9 @@
 import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
-from .models import Country, ParticipationKind, Role, User
+from .models import Country, Notification, ParticipationKind, Role, User
 
 
 class CountryFilter(django_filters.FilterSet):
@@ -34,3 +37,41 @@ class UserFilter(django_filters.FilterSet):
     class Meta:
         model = User
         fields = ["username", "email", "role", "country"]
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """true or false (or left out); anything else is a 400 naming the filter, not ignored."""
+
+    widget = forms.TextInput  # the boolean widgets read anything unknown as "left out"
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if value in (True, "true", "True", "1"):
+            return True
+        if value in (False, "false", "False", "0"):
+            return False
+        raise ValidationError(_("Say true or false."), code="invalid")
+
+    def validate(self, value):
+        pass
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class NotificationFilter(django_filters.FilterSet):
+    """`unread=true` (or `read=false`) for what the caller has not read yet."""
+
+    unread = StrictBooleanFilter(field_name="read_at", lookup_expr="isnull")
+    read = StrictBooleanFilter(field_name="read_at", lookup_expr="isnull", exclude=True)
+    subject = django_filters.CharFilter(lookup_expr="icontains")
+    body = django_filters.CharFilter(lookup_expr="icontains")
+    link = django_filters.CharFilter()
+    # By calendar day in Kabul (`created_at_after=2026-03-01`): dates, as every list filters.
+    created_at = django_filters.DateFromToRangeFilter(field_name="created_at__date")
+
+    class Meta:
+        model = Notification
+        fields = ["unread", "read", "subject", "body", "link", "created_at"]

@@ -268,3 +268,21 @@ class SecondFactorForm(forms.Form):
         if not code.isalnum() or not code.isascii():
             raise ValidationError(_("Enter the digits the app shows, or a recovery code."))
         return code
+
+
+class PreferencesForm(PortalModelForm):
+    """What reaches a person's inbox, on their own account page. The digest of missed
+    obligations is the secretariat's, so only they are offered it."""
+
+    class Meta:
+        model = User
+        fields = ["email_delivery", "email_language", "missed_digest"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.role != Role.SECRETARIAT:
+            del self.fields["missed_digest"]
+
+    def changes(self) -> dict:
+        """Only what the person changed: the service records it, the page says it."""
+        return {name: self.cleaned_data[name] for name in self.changed_data}

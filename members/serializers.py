@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from hoa_portal.api.serializers import ModelCleanSerializer
 
-from .models import Country, ParticipationKind, Role, User
+from .models import Country, Notification, ParticipationKind, Role, User
 
 CODE = re.compile(r"[A-Z]{3}")  # ISO 3166-1 alpha-3, as the country_code_alpha3 constraint
 
@@ -98,3 +98,18 @@ class UserIn(UserOut, ModelCleanSerializer):
             raise serializers.ValidationError(errors)
         # The model's own checks see the raw password only as "not blank"; it is hashed on save.
         return super().validate(attrs)
+
+
+class NotificationOut(serializers.ModelSerializer):
+    """One of the caller's in-portal notices; `link` is a path of the portal (its record)."""
+
+    read = serializers.BooleanField(read_only=True, help_text="Whether the caller has read it.")
+
+    class Meta:
+        model = Notification
+        fields = ["id", "subject", "body", "link", "created_at", "read"]
+        read_only_fields = fields
+
+
+class MarkedOut(serializers.Serializer):
+    marked = serializers.IntegerField(help_text="How many unread notices were marked read.")

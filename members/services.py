@@ -6,15 +6,34 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import password_validation
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.mail import get_connection, send_mail
 from django.db import transaction
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
 from knox.models import AuthToken
 
-from .models import Country, Notification, NotificationChannel, Participation, Role, User
+from .models import (
+    Country,
+    EmailDelivery,
+    Notification,
+    NotificationChannel,
+    Participation,
+    Role,
+    User,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -79,9 +98,11 @@ def notices_in_languages(
 
 
 def notices_create(*, notices: Iterable[Notice]) -> int:
-    """Store each notice once per channel (email and in-portal); return how many were new.
+    """Store each notice once per channel; return how many rows were new.
 
-    The unique (event, recipient, channel) constraint makes a repeated call insert nothing, so a
+    Every notice is kept in the portal; an email row is added only for a recipient who wants
+    email (`email_delivery` each or digest), so nobody who chose "none" is ever sent one. The
+    unique (event, recipient, channel) constraint makes a repeated call insert nothing, so a
     task that runs twice notifies no one twice.
     """
     rows = [
@@ -95,6 +116,8 @@ def notices_create(*, notices: Iterable[Notice]) -> int:
         )
         for notice in notices
         for channel in NotificationChannel.values
+        if channel == NotificationChannel.PORTAL
+        or notice.recipient.email_delivery != EmailDelivery.NONE
     ]
     # Counted among these events only (the unique constraint's index leads with event_key), not
     # over the whole table, which only grows.
@@ -104,11 +127,30 @@ def notices_create(*, notices: Iterable[Notice]) -> int:
     return these.count() - before
 
 
+def portal_url(link: str) -> str:
+    """A notice's link (a path of the portal) in full, as an email must give it."""
+    if not link:
+        return ""
+    return f"{settings.PORTAL_URL.rstrip('/')}/{link.lstrip('/')}"
+
+
+def _email_body(notification: Notification) -> str:
+    body = notification.body
+    if notification.link:
+        with translation.override(notification.recipient.email_language or settings.LANGUAGE_CODE):
+            body += "\n\n" + gettext("Open it in the portal: %(url)s") % {
+                "url": portal_url(notification.link)
+            }
+    return body
+
+
 def notifications_email() -> int:
-    """Send pending emails, each exactly once even with several workers, and crash-safe.
+    """Send the pending emails of those who want one per notice, each exactly once even with
+    several workers, and crash-safe.
 
     One row per transaction: claimed under a lock other workers skip, sent, marked sent and
     committed. A worker killed mid-send leaves only that one row pending, to be sent again.
+    The rows of digest readers wait for notifications_digest_email.
     """
     sent = 0
     with get_connection() as smtp:
@@ -116,6 +158,7 @@ def notifications_email() -> int:
             with transaction.atomic():
                 notification = (
                     Notification.objects.email_pending()
+                    .filter(recipient__email_delivery=EmailDelivery.EACH)
                     .select_for_update(skip_locked=True, of=("self",))
                     .select_related("recipient")
                     .order_by("pk")
@@ -126,7 +169,7 @@ def notifications_email() -> int:
                 if notification.recipient.email:
                     send_mail(
                         notification.subject,
-                        notification.body,
+                        _email_body(notification),
                         settings.DEFAULT_FROM_EMAIL,
                         [notification.recipient.email],
                         connection=smtp,
@@ -134,6 +177,152 @@ def notifications_email() -> int:
                 notification.sent_at = timezone.now()
                 notification.save(update_fields=["sent_at"])
                 sent += 1
+
+
+def _digest_compose(*, recipient: User, rows: list[Notification], on: date) -> tuple[str, str]:
+    with translation.override(recipient.email_language or settings.LANGUAGE_CODE):
+        subject = gettext("HoA-IP CBM Tracker: your notices of %(day)s") % {
+            "day": date_format(on, "j F Y")
+        }
+        lines = [
+            ngettext(
+                "You have %(count)d notice in the portal:",
+                "You have %(count)d notices in the portal:",
+                len(rows),
+            )
+            % {"count": len(rows)},
+            "",
+        ]
+        for row in rows:
+            lines.append(f"- {row.subject}")
+            if row.link:
+                lines.append(f"  {portal_url(row.link)}")
+        lines += ["", gettext("Every notice: %(url)s") % {"url": portal_url("/notifications/")}]
+    return subject, "\n".join(lines)
+
+
+def notifications_digest_email(*, on: date | None = None) -> int:
+    """One email to each digest reader with every email notice of theirs still pending; returns
+    how many emails were sent.
+
+    One transaction per recipient: their account row is claimed under a lock other workers skip
+    (so two runs never write to the same person at once), their pending rows are locked, the
+    email is sent and the rows are marked sent, then it commits. A rerun finds nothing pending
+    and sends nothing; someone with nothing pending is never claimed. `on` is the day the digest
+    is of (today in Kabul unless given, as for a drill).
+    """
+    on = on or timezone.localdate()
+    sent = 0
+    claimed: set[int] = set()
+    with get_connection() as smtp:
+        while True:
+            with transaction.atomic():
+                recipient = (
+                    User.objects.filter(
+                        email_delivery=EmailDelivery.DIGEST,
+                        pk__in=Notification.objects.email_pending().values("recipient_id"),
+                    )
+                    .exclude(pk__in=claimed)
+                    .select_for_update(skip_locked=True)
+                    .order_by("pk")
+                    .first()
+                )
+                if recipient is None:
+                    return sent
+                # Once per run: rows that arrive while this run goes on wait for tomorrow's.
+                claimed.add(recipient.pk)
+                rows = list(
+                    Notification.objects.email_pending()
+                    .filter(recipient=recipient)
+                    .select_for_update(skip_locked=True)
+                    .order_by("created_at", "pk")
+                )
+                if not rows:
+                    continue
+                if recipient.email:
+                    subject, body = _digest_compose(recipient=recipient, rows=rows, on=on)
+                    send_mail(
+                        subject,
+                        body,
+                        settings.DEFAULT_FROM_EMAIL,
+                        [recipient.email],
+                        connection=smtp,
+                    )
+                    sent += 1
+                Notification.objects.filter(pk__in=[row.pk for row in rows]).update(
+                    sent_at=timezone.now()
+                )
+
+
+# --- A person's notices in the portal ---------------------------------------------------------
+
+
+def notification_list(*, user: User) -> QuerySet[Notification]:
+    """The in-portal notices of `user`, newest first, each with `read` (bool) annotated. Email
+    rows are deliveries, not notices: never listed."""
+    return (
+        Notification.objects.filter(recipient=user, channel=NotificationChannel.PORTAL)
+        .annotate(read=ExpressionWrapper(Q(read_at__isnull=False), output_field=BooleanField()))
+        .order_by("-created_at", "-id")
+    )
+
+
+@transaction.atomic
+def notification_mark_read(*, notification: Notification, actor: User) -> Notification:
+    """Mark one of the actor's own notices read (once: a second call keeps the first time)."""
+    if notification.recipient_id != actor.pk:
+        raise PermissionDenied
+    Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    notification.refresh_from_db(fields=["read_at"])
+    return notification
+
+
+@transaction.atomic
+def notifications_mark_all_read(*, actor: User) -> int:
+    """Mark every unread notice of the actor read, in one statement; returns how many."""
+    return Notification.objects.unread().filter(recipient=actor).update(read_at=timezone.now())
+
+
+# --- A person's own preferences ---------------------------------------------------------------
+
+PREFERENCE_FIELDS = ("email_delivery", "email_language", "missed_digest")
+
+
+@transaction.atomic
+def user_preferences_update(*, user: User, actor: User, changes: Mapping[str, Any]) -> User:
+    """Change what reaches a person's inbox: email per notice, a daily digest or none, the
+    language of their emails and, for the secretariat, the daily digest of missed obligations.
+
+    Only the person themselves; the change is kept in their history with them as its author.
+    """
+    if actor.pk != user.pk:
+        raise PermissionDenied
+    unknown = set(changes) - set(PREFERENCE_FIELDS)
+    if unknown:
+        raise ValidationError(
+            {name: [gettext("This is not a preference.")] for name in sorted(unknown)}
+        )
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if changes.get("missed_digest") and user.role != Role.SECRETARIAT:
+        raise ValidationError(
+            {"missed_digest": [gettext("Only the secretariat receives this digest.")]}
+        )
+    changed = {name: value for name, value in changes.items() if getattr(user, name) != value}
+    if not changed:
+        return user
+    for name, value in changed.items():
+        setattr(user, name, value)
+    user._change_reason = "preferences: " + ", ".join(sorted(changed))
+    user._history_user = actor
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=list(changed))
+    if changed.get("email_delivery") == EmailDelivery.NONE:
+        # "No email" covers what is still waiting too: switching back later must not bring a
+        # flood of old news. The notices themselves stay in the portal.
+        Notification.objects.email_pending().filter(recipient=user).delete()
+    return user
 
 
 # --- Countries and their participation, as the API writes them ------------------------------

@@ -33,6 +33,18 @@ urlpatterns = [
         name="participation_history",
     ),
     path("notifications/", views.NotificationList.as_view(), name="notifications"),
+    path(
+        "notifications/read-all/",
+        views.NotificationsReadAll.as_view(),
+        name="notifications_read_all",
+    ),
+    path(
+        "notifications/<int:pk>/read/", views.NotificationRead.as_view(), name="notification_read"
+    ),
+    path(
+        "notifications/<int:pk>/open/", views.NotificationOpen.as_view(), name="notification_open"
+    ),
+    path("account/", views.Account.as_view(), name="account"),
     path("users/", views.UserList.as_view(), name="user_list"),
     path("users/new/", views.UserCreate.as_view(), name="user_create"),
     path("users/<int:pk>/", views.UserDetail.as_view(), name="user_detail"),

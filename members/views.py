@@ -8,12 +8,12 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, FormView, ListView, TemplateView, View
 from django.views.generic.detail import SingleObjectMixin
@@ -34,6 +34,7 @@ from hoa_portal.views import (
 from .forms import (
     CountryForm,
     ParticipationForm,
+    PreferencesForm,
     SecondFactorForm,
     UserCreateForm,
     UserForm,
@@ -42,7 +43,6 @@ from .forms import (
 from .models import (
     Country,
     Notification,
-    NotificationChannel,
     Participation,
     ParticipationKind,
     Role,
@@ -60,9 +60,13 @@ from .second_factor import (
     totp_qr_svg,
 )
 from .services import (
+    notification_list,
+    notification_mark_read,
+    notifications_mark_all_read,
     user_create,
     user_delete,
     user_deletion_blockers,
+    user_preferences_update,
     user_set_active,
     user_update,
 )
@@ -459,16 +463,15 @@ class UserHistory(UserPolicy, PortalHistoryView):
 
 
 class NotificationList(PolicyMixin, ListView):
-    """The signed-in user's in-portal notices; opening the page marks those shown as read."""
+    """The signed-in user's in-portal notices, newest first; each leads to its record and is
+    marked read when opened through its link, or by its button (or all at once)."""
 
     policy = staticmethod(signed_in)
     template_name = "members/notifications.html"
     paginate_by = 25
 
     def get_queryset(self):
-        return Notification.objects.filter(
-            recipient=self.request.user, channel=NotificationChannel.PORTAL
-        ).order_by("-created_at", "-id")
+        return notification_list(user=self.request.user)
 
     def paginate_queryset(self, queryset, page_size):
         paginator = self.get_paginator(queryset, page_size)
@@ -477,13 +480,125 @@ class NotificationList(PolicyMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        notices = list(context["object_list"])
-        unread = {notice.pk for notice in notices if notice.read_at is None}
-        # Opened, so read: the notices on this page, in one statement whatever their number.
-        Notification.objects.filter(
-            pk__in=[notice.pk for notice in notices], read_at__isnull=True
-        ).update(read_at=timezone.now())
-        context["notices"] = [(notice, notice.pk in unread) for notice in notices]
+        context["notices"] = context["object_list"]
+        context["here"] = self.request.get_full_path()
+        return context
+
+
+def _same_site_path(link: str) -> bool:
+    """A path of this portal ("/reports/5/"), never another site: not "//host/…", not a scheme,
+    not a backslash a browser would read as a slash."""
+    return (
+        link.startswith("/")
+        and not link.startswith("//")
+        and "\\" not in link
+        and url_has_allowed_host_and_scheme(link, allowed_hosts=None)
+    )
+
+
+def _back_to_notices(request):
+    """Back to the page of notices the button was on (`next`, if it is one of ours)."""
+    target = request.POST.get("next", "")
+    if _same_site_path(target) and target.startswith(reverse("members:notifications")):
+        return redirect(target)
+    return redirect("members:notifications")
+
+
+class NotificationAction(PolicyMixin, View):
+    policy = staticmethod(signed_in)
+
+    def notice(self, pk: int) -> Notification:
+        # Another person's notice, or an email row, is not found: 404, never 403.
+        return get_object_or_404(notification_list(user=self.request.user), pk=pk)
+
+
+class NotificationRead(NotificationAction):
+    """Mark one notice read (a POST from its button), then back to the same page."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        notification_mark_read(notification=self.notice(pk), actor=request.user)
+        return _back_to_notices(request)
+
+
+class NotificationsReadAll(NotificationAction):
+    """Mark every unread notice read, then back to the same page."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        marked = notifications_mark_all_read(actor=request.user)
+        messages.success(
+            request,
+            ngettext("Marked %(count)d notice read.", "Marked %(count)d notices read.", marked)
+            % {"count": marked},
+        )
+        return _back_to_notices(request)
+
+
+class NotificationOpen(NotificationAction):
+    """Follow a notice's link to its record, marking it read on the way. Only to a path of this
+    portal: a link elsewhere is refused, so a notice can never be an open redirect."""
+
+    http_method_names = ["get"]
+
+    def get(self, request, pk):
+        notification = self.notice(pk)
+        if not _same_site_path(notification.link):
+            messages.error(request, gettext("This notice has no link within the portal."))
+            return redirect("members:notifications")
+        notification_mark_read(notification=notification, actor=request.user)
+        return redirect(notification.link)
+
+
+# --- The account page ---------------------------------------------------------------------------
+
+
+def _said(form: PreferencesForm, changes: dict) -> str:
+    """The confirmation: each changed preference with its new value, as the form names them."""
+    parts = []
+    for name, value in changes.items():
+        field = form.fields[name]
+        if isinstance(value, bool):
+            shown = gettext("yes") if value else gettext("no")
+        else:
+            shown = dict(field.choices).get(value, value)
+        parts.append(f"{field.label}: {shown}")
+    return gettext("Saved. %(changes)s.") % {"changes": "; ".join(parts)}
+
+
+class Account(PolicyMixin, FormView):
+    """Every signed-in person's own page: who they are, and what reaches their inbox."""
+
+    policy = staticmethod(signed_in)
+    template_name = "members/account.html"
+    form_class = PreferencesForm
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        # A copy of the account: a refused form must not change the user the layout shows.
+        kwargs["instance"] = User.objects.select_related("country").get(pk=self.request.user.pk)
+        return kwargs
+
+    def form_valid(self, form):
+        changes = form.changes()
+        if not changes:
+            messages.info(self.request, gettext("Nothing changed."))
+            return redirect("members:account")
+        try:
+            user_preferences_update(
+                user=self.request.user, actor=self.request.user, changes=changes
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+            return self.form_invalid(form)
+        messages.success(self.request, _said(form, changes))
+        return redirect("members:account")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["account"] = context["form"].instance
         return context
 
 

@@ -19,12 +19,14 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from conferences.models import MinisterialConference
 from members.models import Country, Role, User
 from members.permissions import is_focal_point, is_secretariat
-from members.services import Notice, notices_create
+from members.services import Notice, notices_create, notices_in_languages
 
 from ..models import (
     CBM,
@@ -89,6 +91,82 @@ def _locked(report: ProgressReport) -> ProgressReport:
         ProgressReport.objects.select_for_update()
         .select_related("cbm", "conference", "country")
         .get(pk=report.pk)
+    )
+
+
+# --- Notices -----------------------------------------------------------------------------------
+# Each composed in its reader's language (members.services.notices_in_languages), each with the
+# link to the page where its reader acts: review, edit, or read the accepted report.
+
+
+def _report_label(report: ProgressReport) -> str:
+    return gettext("%(cbm)s report of %(country)s for MC %(number)s") % {
+        "cbm": report.cbm.code,
+        "country": report.country.code,
+        "number": report.conference.number,
+    }
+
+
+def _submitted_notices(report: ProgressReport, number: int) -> list[Notice]:
+    """Every active secretariat user, and the CBM's desk officer if not one of them."""
+    recipients = list(User.objects.filter(role=Role.SECRETARIAT, is_active=True).order_by("pk"))
+    desk_officer = report.cbm.desk_officer
+    if desk_officer is not None and desk_officer.is_active:
+        recipients.append(desk_officer)  # notices_in_languages tells each person once
+
+    def compose() -> tuple[str, str]:
+        subject = gettext("%(report)s: submitted for review") % {"report": _report_label(report)}
+        body = gettext(
+            "%(country)s submitted version %(number)s of its report on %(cbm)s for the cycle "
+            "after MC %(conference)s. Review it: accept it, or return it with a comment."
+        ) % {
+            "country": report.country.name,
+            "number": number,
+            "cbm": report.cbm.code,
+            "conference": report.conference.number,
+        }
+        return subject, body
+
+    return notices_in_languages(
+        recipients=recipients,
+        event_key=f"report:{report.pk}:submitted:{number}",
+        compose=compose,
+        link=reverse("cbms:report_detail", args=[report.pk]),
+    )
+
+
+def _reviewed_notices(
+    report: ProgressReport, decision: str, number: int, comment: str
+) -> list[Notice]:
+    """The reporting country's focal points: returned, with the comment and a link to edit it;
+    accepted, with a link to the report."""
+    focal_points = User.objects.filter(
+        role=Role.FOCAL_POINT, country_id=report.country_id, is_active=True
+    ).order_by("pk")
+    returned = decision == ReviewDecision.RETURNED
+
+    def compose() -> tuple[str, str]:
+        label = _report_label(report)
+        if returned:
+            subject = gettext("%(report)s: returned") % {"report": label}
+            body = gettext(
+                "The secretariat returned version %(number)s of the report, saying:\n\n"
+                "%(comment)s\n\nEdit the report and submit it again."
+            ) % {"number": number, "comment": comment}
+        else:
+            subject = gettext("%(report)s: accepted") % {"report": label}
+            body = gettext("The secretariat accepted version %(number)s of the report.") % {
+                "number": number
+            }
+            if comment:
+                body += "\n\n" + comment
+        return subject, body
+
+    return notices_in_languages(
+        recipients=focal_points,
+        event_key=f"report:{report.pk}:{decision}:{number}",
+        compose=compose,
+        link=reverse("cbms:report_edit" if returned else "cbms:report_detail", args=[report.pk]),
     )
 
 
@@ -272,19 +350,7 @@ def report_submit(
     report._change_reason = f"submitted (version {number})"
     report.full_clean(exclude=UNCHANGED_ON_WRITE)
     report.save()
-    desk_officer = report.cbm.desk_officer
-    if desk_officer is not None and desk_officer.is_active:
-        notices_create(
-            notices=[
-                Notice(
-                    recipient=desk_officer,
-                    event_key=f"report:{report.pk}:submitted:{number}",
-                    subject=f"{report} submitted for review",
-                    body=f"{report.country} submitted version {number} of its report on "
-                    f"{report.cbm.code} for the cycle after MC {report.conference.number}.",
-                )
-            ]
-        )
+    notices_create(notices=_submitted_notices(report, number))
     return report
 
 
@@ -320,20 +386,7 @@ def _review(
     report._change_reason = decision
     report.full_clean(exclude=UNCHANGED_ON_WRITE)
     report.save()
-    focal_points = User.objects.filter(
-        role=Role.FOCAL_POINT, country_id=report.country_id, is_active=True
-    )
-    notices_create(
-        notices=[
-            Notice(
-                recipient=user,
-                event_key=f"report:{report.pk}:{decision}:{submission.number}",
-                subject=f"{report} {decision}",
-                body=comment.strip() or f"Version {submission.number} was {decision}.",
-            )
-            for user in focal_points
-        ]
-    )
+    notices_create(notices=_reviewed_notices(report, decision, submission.number, review.comment))
     return report
 
 

@@ -15,6 +15,7 @@ NOT_FILTERED = {
     ("cbm-roles", "id"): "the lookup: fetch /cbm-roles/{id}/",
     ("users", "id"): "the lookup: fetch /users/{id}/",
     ("users", "password"): "a secret is never a filter (nor shown)",
+    ("notifications", "id"): "the lookup: fetch /notifications/{id}/",
 }
 LISTS = [(prefix, viewset) for prefix, viewset, _ in router.registry]
 

@@ -114,6 +114,25 @@ REPORT_ACTIONS = {
         detail_POST=       (401,     405,    405,    405,     405,        401),
     ),
 }
+# The caller's own notices (one of France's focal point here): read and marked read, never written.
+#                          anonymous analyst fp_lead fp_other secretariat inactive
+_NOT_ALLOWED = (401,       405,    405,    405,     405,        401)
+NOTIFICATIONS = table(
+    list_GET=              (401,     200,    200,    200,     200,        401),
+    list_POST=_NOT_ALLOWED, list_PUT=_NOT_ALLOWED, list_PATCH=_NOT_ALLOWED,
+    list_DELETE=_NOT_ALLOWED,
+    detail_GET=            (401,     404,    200,    404,     404,        401),
+    detail_POST=_NOT_ALLOWED, detail_PUT=_NOT_ALLOWED, detail_PATCH=_NOT_ALLOWED,
+    detail_DELETE=_NOT_ALLOWED,
+)
+NOTIFICATION_READ = table(
+    detail_GET=_NOT_ALLOWED,
+    detail_POST=           (401,     404,    200,    404,     404,        401),
+)
+NOTIFICATIONS_READ_ALL = table(
+    list_GET=_NOT_ALLOWED,
+    list_POST=             (401,     200,    200,    200,     200,        401),
+)
 # fmt: on
 COMPLIANCE = {key: row for key, row in COMPUTED.items() if key[0] == "detail"}
 
@@ -285,7 +304,40 @@ ENDPOINTS = [
         )
         for action in ("", "submit", "accept", "return", "attachments", "versions")
     ),
+    Endpoint(
+        "notifications",
+        "notifications",
+        NOTIFICATIONS,
+        detail=lambda w: f"/api/v1/notifications/{_notice(w).pk}/",
+        patch={"read": True},
+    ),
+    Endpoint(
+        "notifications read",
+        "notifications/{pk}/read",
+        NOTIFICATION_READ,
+        detail=lambda w: f"/api/v1/notifications/{_notice(w).pk}/read/",
+        has_list=False,
+    ),
+    Endpoint(
+        "notifications read-all",
+        "notifications/read-all",
+        NOTIFICATIONS_READ_ALL,
+        detail=lambda w: "/api/v1/notifications/read-all/",  # an action on the list: no detail
+    ),
 ]
+
+
+def _notice(w: World):
+    """An unread in-portal notice of France's focal point (made on first use)."""
+    from members.models import Notification
+
+    notice, _ = Notification.objects.get_or_create(
+        recipient=w.users["fp_lead"],
+        channel="portal",
+        event_key="matrix:notice",
+        defaults={"subject": "A notice", "body": "Its body", "link": "/reports/"},
+    )
+    return notice
 
 
 def _draft_report(w: World):
@@ -342,5 +394,8 @@ def test_every_route_has_a_row_in_the_matrix():
     for prefix, viewset, _ in router.registry:
         routes.add(prefix)
         for extra in viewset.get_extra_actions():
-            routes.add(f"{prefix}/{{{viewset.lookup_field}}}/{extra.url_path}")
+            if extra.detail:
+                routes.add(f"{prefix}/{{{viewset.lookup_field}}}/{extra.url_path}")
+            else:  # an action on the list, e.g. notifications/read-all
+                routes.add(f"{prefix}/{extra.url_path}")
     assert routes == {endpoint.prefix for endpoint in ENDPOINTS}
