@@ -14,10 +14,14 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $@
 
+# No beat runs without a broker: compliance_sweep sends today's reminders, digests and pending
+# emails before serving (to the console, or through EMAIL_URL=smtp://...); edits send theirs
+# in-process as they commit.
 run: $(VENV)/.installed
 	env $(RUN_ENV) $(PY) manage.py migrate --noinput
 	env $(RUN_ENV) $(PY) manage.py load_hoa_data
 	env $(RUN_ENV) $(PY) manage.py create_demo_accounts
+	env $(RUN_ENV) $(PY) manage.py compliance_sweep
 	env $(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
 # Uses the local PostgreSQL and Redis when they answer, else SQLite and in-process tasks.

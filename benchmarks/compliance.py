@@ -36,7 +36,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cbms.compliance import rule as compliance
 from cbms.compliance import selectors, services
-from cbms.models import CBM, CBMRole, ComplianceOutbox, Obligation, RoleKind
+from cbms.models import CBM, CBMRole, ComplianceOutbox, Obligation, Reminder, RoleKind
 from conferences.models import (
     Article,
     ConferenceStatus,
@@ -298,7 +298,9 @@ def lower_bound() -> int:
 
 
 def obligations_clear() -> None:
-    statements = connection.ops.sql_flush(no_style(), [Obligation._meta.db_table])
+    # The reminders planned for the obligations go with them (their foreign key).
+    tables = [Reminder._meta.db_table, Obligation._meta.db_table]
+    statements = connection.ops.sql_flush(no_style(), tables)
     connection.ops.execute_sql_flush(statements)
 
 

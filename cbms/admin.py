@@ -5,6 +5,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from hoa_portal.admin import ReadOnlyAdmin
 
+from .compliance.reminders import reminder_policy_update
 from .models import (
     CBM,
     Activity,
@@ -306,6 +307,15 @@ class ReminderPolicyAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def save_model(self, request, obj, form, change):
+        # Through the service, as the portal's page saves it: unsent reminders re-planned at once.
+        saved = reminder_policy_update(
+            days_before=obj.days_before,
+            escalate_within_days=obj.escalate_within_days,
+            actor=request.user,
+        )
+        obj.pk = saved.pk
 
 
 @admin.register(Reminder)

@@ -9,7 +9,6 @@ the tasks that call it.
 import functools
 import logging
 import time
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -18,12 +17,13 @@ from celery import current_app
 from django.db import transaction
 from django.db.models.constants import OnConflict
 from django.utils import timezone
+from django.utils.translation import gettext
 from kombu.exceptions import OperationalError as KombuOperationalError
 
-from members.models import Role, User
-from members.services import Notice, notices_create
+from members.services import Notice, notices_create, notices_in_languages
 
 from ..models import CBM, ComplianceOutbox, Obligation, ObligationStatus
+from . import reminders
 from .selectors import Timeline, cbm_compliance, cbm_histories_read, timeline_read
 
 logger = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ class RecomputeReport:
     obligations: int
     removed: int
     notices: int
+    plan: reminders.PlanReport | None = None
 
 
 @transaction.atomic
@@ -45,7 +46,8 @@ def obligations_recompute(
     *, cbm_ids: Iterable[int] | None = None, on: date | None = None
 ) -> RecomputeReport:
     """Evaluate the RTG rule for the given CBMs (all by default) on day `on`, store the result,
-    and notify of every obligation that has just turned at risk or missed.
+    plan or retire their reminders to match, and notify of every obligation that has just turned
+    at risk or missed and of every cycle whose prioritisation window is open.
 
     Idempotent: run twice, it stores the same rows and notifies no one twice.
     """
@@ -61,9 +63,15 @@ def obligations_recompute(
         .values_list("id", "cbm_id", "conference_id", "kind", "status")
     }
 
-    rows, turned = [], []
+    rows, turned, opening = [], [], []
     for history in histories:
         result = cbm_compliance(history=history, timeline=timeline, on=on)
+        # The current cycle's prioritisation window: cheap to test before the full pass below.
+        if any(
+            item.kind == "prioritisation" and item.window_start <= on <= item.deadline
+            for item in result.obligations[-2:]
+        ):
+            opening.append((history, result))
         for item in result.obligations:
             conference_id = timeline.conference_ids[item.conference]
             key = (history.cbm_id, conference_id, item.kind)
@@ -90,8 +98,31 @@ def obligations_recompute(
     removed = 0
     if stored:
         removed, _ = Obligation.objects.filter(pk__in=[pk for pk, _ in stored.values()]).delete()
-    notices = notices_create(notices=_obligation_notices(turned, timeline)) if turned else 0
-    return RecomputeReport(cbms=len(scope), obligations=len(rows), removed=removed, notices=notices)
+    # Same transaction: the reminders always agree with the statuses just stored.
+    plan = reminders.reminders_plan(cbm_ids=None if cbm_ids is None else scope)
+    notices = _obligation_notices(turned, timeline) if turned else []
+    notices += reminders.cycle_opened_notices(_opened_cycles(opening, timeline, on))
+    stored = notices_create(notices=notices) if notices else 0
+    return RecomputeReport(
+        cbms=len(scope), obligations=len(rows), removed=removed, notices=stored, plan=plan
+    )
+
+
+def _opened_cycles(opening, timeline: Timeline, on: date) -> list[reminders.OpenedCycle]:
+    if not opening:
+        return []
+    cycles = {cycle.conference: cycle for cycle in timeline.cycles}
+    return [
+        opened
+        for history, result in opening
+        for opened in reminders.opened_cycles(
+            cbm_id=history.cbm_id,
+            lead_countries=history.lead_countries,
+            cycles=cycles,
+            items=result.obligations,
+            on=on,
+        )
+    ]
 
 
 # The order of the values in the rows _obligations_upsert takes; the first three are the key.
@@ -150,45 +181,47 @@ def _upsert_source(connection, fields, batch: list[tuple]) -> tuple[str, list]:
 
 
 def _obligation_notices(turned, timeline: Timeline) -> list[Notice]:
-    """The lead countries' focal points of that cycle and the CBM's desk officer, for each."""
-    cbm_ids = {history.cbm_id for history, _ in turned}
-    cbms = {cbm.pk: cbm for cbm in CBM.objects.filter(pk__in=cbm_ids)}
-    focal_points = defaultdict(list)
-    for user in User.objects.filter(role=Role.FOCAL_POINT, is_active=True, country__isnull=False):
-        focal_points[user.country_id].append(user)
-    desk_officers = {
-        user.pk: user
-        for user in User.objects.filter(
-            pk__in={c.desk_officer_id for c in cbms.values() if c.desk_officer_id},
-            is_active=True,
-        )
-    }
+    """The lead countries' focal points of that cycle and the CBM's desk officer, for each,
+    linking to the CBM on the compliance dashboard."""
+    cbms = {cbm.pk: cbm for cbm in CBM.objects.filter(pk__in={h.cbm_id for h, _ in turned})}
+    audience = reminders.audience_read(
+        cbms=cbms.values(),
+        country_ids={country for h, _ in turned for country, _ in h.lead_countries},
+    )
     cycles = {cycle.conference: cycle for cycle in timeline.cycles}
 
     notices = []
     for history, item in turned:
         cbm = cbms[history.cbm_id]
         cycle = cycles[item.conference]
-        recipients = [
-            user
-            for country_id, period in history.lead_countries
-            if period.overlaps(cycle.start, cycle.end)
-            for user in focal_points[country_id]
-        ]
-        if cbm.desk_officer_id in desk_officers:
-            recipients.append(desk_officers[cbm.desk_officer_id])
-        status = ObligationStatus(item.status).label
-        kind = "prioritisation RTG" if item.kind == "prioritisation" else "review RTG"
-        subject = f"{cbm.code}: the {kind} after MC {item.conference} is {status}"
-        body = (
-            f"The {kind} of {cbm.code} – {cbm.name} for the cycle opened by Ministerial "
-            f"Conference {item.conference} is {status}: deadline {item.deadline:%d %b %Y}"
-            f"{' (estimated)' if item.estimated else ''}."
-        )
-        key = f"obligation:{history.cbm_id}:{item.conference}:{item.kind}:{item.status}"
-        notices.extend(
-            Notice(recipient=user, event_key=key, subject=subject, body=body)
-            for user in dict.fromkeys(recipients)
+        recipients = audience.leads(history.lead_countries, cycle.start, cycle.end)
+        recipients += audience.desk(cbm.pk)
+
+        def compose(cbm=cbm, item=item):
+            values = {
+                "cbm": cbm.code,
+                "name": cbm.name,
+                "kind": reminders.kind_name(item.kind),
+                "number": item.conference,
+                "status": str(ObligationStatus(item.status).label),
+                "deadline": reminders.day(item.deadline),
+                "estimated": f" {gettext('(estimated)')}" if item.estimated else "",
+            }
+            subject = gettext("%(cbm)s: the %(kind)s after MC %(number)s is %(status)s") % values
+            body = (
+                gettext(
+                    "The %(kind)s of %(cbm)s – %(name)s for the cycle opened by Ministerial "
+                    "Conference %(number)s is %(status)s: deadline %(deadline)s%(estimated)s."
+                )
+                % values
+            )
+            return subject, body
+
+        notices += notices_in_languages(
+            recipients=recipients,
+            event_key=f"obligation:{history.cbm_id}:{item.conference}:{item.kind}:{item.status}",
+            compose=compose,
+            link=reminders.dashboard_link(cbm.pk),
         )
     return notices
 
@@ -267,3 +300,22 @@ def compliance_sweep(*, on: date | None = None) -> RecomputeReport:
     if last is not None:
         ComplianceOutbox.objects.filter(pk__lte=last).delete()
     return report
+
+
+@dataclass(frozen=True)
+class DailyReport:
+    on: date
+    sweep: RecomputeReport
+    sent: reminders.SendReport
+    digests: int
+
+
+def compliance_daily(*, on: date | None = None) -> DailyReport:
+    """The daily run, in order: every obligation re-evaluated (reminders planned and retired to
+    match), then the reminders due sent and the missed digest stored. Each step commits on its
+    own; the caller sends the emails afterwards (notifications_email), outside any transaction."""
+    on = on or timezone.localdate()
+    sweep = compliance_sweep(on=on)
+    sent = reminders.reminders_send(on=on)
+    digests = reminders.missed_digest_send(on=on)
+    return DailyReport(on=on, sweep=sweep, sent=sent, digests=digests)
