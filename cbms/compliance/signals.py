@@ -10,6 +10,7 @@ from django.dispatch import receiver
 from conferences.models import Article, Meeting, MeetingKind, MinisterialConference
 
 from ..models import CBM, CBMRole, RoleKind
+from .invitations import invitations_record, invitations_record_deleted
 from .services import all_cbm_ids, compliance_recompute_request
 
 
@@ -49,3 +50,21 @@ def _cbm_saved(sender, instance: CBM, **kwargs):
 def _timeline_changed(sender, **kwargs):
     # A conference or the rule moves every CBM's cycles; a new held conference opens a cycle.
     compliance_recompute_request(cbm_ids=all_cbm_ids())
+
+
+# --- RTG invitations (cbms.compliance.invitations) ----------------------------------------------
+
+
+@receiver(post_save, sender=Meeting)
+def _meeting_invitations(sender, instance: Meeting, created: bool, raw: bool = False, **kwargs):
+    # A meeting that is not and was not an RTG (an RTG always has a CBM) invites no one.
+    was_rtg = getattr(instance, "_previous_cbm_id", None) is not None
+    if raw or (instance.kind != MeetingKind.RTG and not was_rtg):
+        return
+    invitations_record(meeting=instance, created=created)
+
+
+@receiver(post_delete, sender=Meeting)
+def _meeting_invitations_deleted(sender, instance: Meeting, **kwargs):
+    if instance.kind == MeetingKind.RTG:
+        invitations_record_deleted(meeting=instance)
