@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from cbms.compliance.schedule_views import ReminderSchedule
 from cbms.compliance.views import ComplianceDashboard, MyCountry
 from cbms.records.views.home import HomeView, RecordsIndex
 from members.views import SecondFactorRecoveryCodes, SecondFactorSetup, SecondFactorVerify
@@ -41,10 +42,12 @@ urlpatterns = [
     path("records/", RecordsIndex.as_view(), name="records"),
     path("dashboard/", ComplianceDashboard.as_view(), name="dashboard"),
     path("my-country/", MyCountry.as_view(), name="my_country"),
+    path("reminder-schedule/", ReminderSchedule.as_view(), name="reminder_schedule"),
     path("", include("members.urls")),
     path("", include("organizations.urls")),
     path("", include("conferences.urls")),
     path("", include("cbms.urls")),
+    path("", include("cbms.compliance.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -173,6 +173,8 @@ MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="HoA-IP Secretariat <secretariat@localhost>")
+# Where the portal is reached: emails give a notice's link (a path) in full from here.
+PORTAL_URL = env("PORTAL_URL", default="http://127.0.0.1:8000")
 
 # --- REST framework --------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -270,6 +272,22 @@ CELERY_BEAT_SCHEDULE = {
     "report-attachment-orphans-sweep": {
         "task": "cbms.reports.tasks.report_attachment_orphans_sweep",
         "schedule": crontab(minute=20),
+    },
+    # The daily email of those who chose a digest: every notice of theirs not yet emailed.
+    "notifications-digest-email": {
+        "task": "members.tasks.notifications_digest_email",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    # The sweep at 00:30 already sends the day's reminders; this catches up if it failed, at
+    # 06:00 in Kabul, before the working day and before the 07:00 digest emails.
+    "compliance-reminders-send": {
+        "task": "cbms.compliance.tasks.reminders_send",
+        "schedule": crontab(hour=6, minute=0),
+    },
+    # RTG invitations, updates and cancellations whose nudge after the edit did not reach a worker.
+    "rtg-invitations-send": {
+        "task": "cbms.compliance.tasks.invitations_send",
+        "schedule": crontab(minute="*/5"),
     },
 }
 

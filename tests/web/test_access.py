@@ -9,6 +9,7 @@ from collections.abc import Callable
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from cbms.compliance.calendar import calendar_feed_issue
 from cbms.models import CBMName
 from conferences.models import Meeting
 from tests.web.conftest import ROLES, World
@@ -51,6 +52,10 @@ def former_name(w: World) -> list:
     return [name.pk]
 
 
+def _feed_token(w: World) -> str:
+    return calendar_feed_issue(user=w.users["analyst"])
+
+
 USER_VIEWS = ("detail", "update", "password", "deactivate", "reactivate", "delete", "history")
 
 PAGES: list[tuple[str, Args, dict]] = [
@@ -59,7 +64,9 @@ PAGES: list[tuple[str, Args, dict]] = [
     ("records", NONE, SECRETARIAT),
     ("dashboard", NONE, SIGNED_IN),
     ("my_country", NONE, FOCAL_POINTS),
+    ("reminder_schedule", NONE, SECRETARIAT),
     ("members:notifications", NONE, SIGNED_IN),
+    ("members:account", NONE, SIGNED_IN),
     ("members:user_list", NONE, SECRETARIAT),
     ("members:user_create", NONE, SECRETARIAT),
     *[
@@ -137,6 +144,11 @@ PAGES: list[tuple[str, Args, dict]] = [
     ("cbms:activity_update", lambda w: [w.activity.pk], FROZEN),
     ("cbms:activity_delete", lambda w: [w.activity.pk], FROZEN),
     ("cbms:activity_history", lambda w: [w.activity.pk], SECRETARIAT),
+    # Calendar feeds: read by calendar applications, without a session. The private one is
+    # opened by its token alone, whoever asks (tests/calendar/test_tokens.py).
+    ("calendar:meetings", NONE, PUBLIC),
+    ("calendar:cbm", lambda w: [w.de_cbm.code], PUBLIC),
+    ("calendar:feed", lambda w: [_feed_token(w)], PUBLIC),
 ]
 
 
@@ -166,11 +178,20 @@ NOT_PAGES = {
     "second_factor",
     "second_factor_setup",
     "second_factor_recovery",
+    # A notice's buttons (POST) and its link (a redirect to its record): tests/members.
+    "members:notification_read",
+    "members:notifications_read_all",
+    "members:notification_open",
+    # The private calendar feed's buttons (POST) and the page showing a new address once:
+    # tests/calendar/test_tokens.py.
+    "calendar:feed_issue",
+    "calendar:feed_revoke",
+    "calendar:feed_issued",
 } | {
     f"cbms:report_{view}"
     for view in ("list", "start", "detail", "edit", "submit", "accept", "return", "attachment")
 }
-PORTAL_NAMESPACES = {"members", "organizations", "conferences", "cbms"}
+PORTAL_NAMESPACES = {"members", "organizations", "conferences", "cbms", "calendar"}
 
 
 def _portal_route_names() -> set[str]:

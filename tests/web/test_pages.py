@@ -78,14 +78,16 @@ def test_history_shows_who_changed_what_and_when(world, client_for):
 # --- Notifications ------------------------------------------------------------------------------
 
 
-def test_notifications_are_marked_read_when_opened(world, client_for):
+def test_notifications_are_listed_unread_until_marked(world, client_for):
+    """Viewing the list leaves them unread: its buttons and links mark them (tests/members)."""
     client = client_for("focal_fr")
     home = client.get(reverse("home")).text
     assert '1<span class="visually-hidden"> unread' in home
     page = client.get(reverse("members:notifications")).text
     assert "FRX: the review RTG after MC 5 is missed" in page and ">new<" in page
     world.notice.refresh_from_db()
-    assert world.notice.read_at is not None
+    assert world.notice.read_at is None
+    client.post(reverse("members:notification_read", args=[world.notice.pk]))
     assert ">new<" not in client.get(reverse("members:notifications")).text
     assert "unread" not in client.get(reverse("home")).text
 

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cbms.models import CBMName, RoleKind
+from cbms.models import CBMName, ReminderPolicy, RoleKind
 from members.models import Notification
 from tests.cbms.factories import (
     ActivityFactory,
@@ -119,6 +119,15 @@ def _user_edits(w: World, n: int):
         user.save()
 
 
+def _schedule_edits(w: World, n: int):
+    """Versions of the reminder schedule, each by another user (the page names who)."""
+    policy = ReminderPolicy.objects.filter(pk=1).first() or ReminderPolicy(pk=1)
+    for i in range(n):
+        policy.days_before = [60 + i, 30, 7]
+        policy._history_user = UserFactory()
+        policy.save()
+
+
 def _names(w: World, n: int):
     for i in range(n):
         since = dt.date(2040, 1, 1) + dt.timedelta(days=10 * i)
@@ -176,7 +185,9 @@ CASES: list[tuple[str, str, Callable[[World], list], Grow]] = [
     ("focal_fr", "my_country", lambda w: [], _cbms),
     ("focal_fr", "my_country", lambda w: [], _rtgs),
     ("focal_fr", "members:notifications", lambda w: [], _notices),
+    ("focal_fr", "members:account", lambda w: [], _notices),
     ("secretariat", "records", lambda w: [], _everything),
+    ("secretariat", "reminder_schedule", lambda w: [], _schedule_edits),
     ("secretariat", "cbms:cbm_history", lambda w: [w.fr_cbm.pk], _edits),
     ("secretariat", "cbms:cbm_delete", lambda w: [w.fr_cbm.pk], _plans),
     ("secretariat", "cbms:cbm_update", lambda w: [w.fr_cbm.pk], _cbms),

@@ -40,6 +40,8 @@ def _paths(site) -> dict[str, list[str]]:
         "secretariat": [
             "/records/",
             "/dashboard/",
+            "/account/",
+            "/reminder-schedule/",
             f"/cbms/{site.fr_cbm.pk}/",
             "/cbms/new/",
             f"/cbms/{site.fr_cbm.pk}/history/",
@@ -66,6 +68,7 @@ def _paths(site) -> dict[str, list[str]]:
         "focal_fr": [
             "/my-country/",
             "/notifications/",
+            "/account/",
             f"/cbms/{site.de_cbm.pk}/edit/",  # 403
             "/meetings/new/",
         ],
