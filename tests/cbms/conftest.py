@@ -3,11 +3,18 @@
 import datetime as dt
 import logging
 import os
+import signal
+import socketserver
+import subprocess
+import sys
 import threading
 import time
+import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -244,3 +251,209 @@ def redis_keys_delete(broker_url: str, pattern: str) -> None:
             client.delete(*keys)
     finally:
         client.close()
+
+
+# --- Workers killed mid-task (RELIABILITY goal 20) ---------------------------------------------
+
+
+class StallingSMTPServer(socketserver.ThreadingTCPServer):
+    """A minimal SMTP server that counts the messages it acknowledged.
+
+    Message number `stall_on` stalls after its final "." until `release()`: the worker sending it
+    is then mid-task, inside the email send, with its Celery message unacknowledged. On release
+    the stalled connection is dropped without the 250, so that email was never accepted.
+    """
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _SMTPHandler)
+        self.lock = threading.Lock()
+        self.accepted: list[tuple[str, ...]] = []  # the recipients of each acknowledged message
+        self.stalled = threading.Event()
+        self.released = threading.Event()
+        self.stall_on = 1
+        self._messages = 0
+
+    @property
+    def port(self) -> int:
+        return self.server_address[1]
+
+    def release(self) -> None:
+        self.released.set()
+
+    def should_stall(self) -> bool:
+        with self.lock:
+            self._messages += 1
+            return self._messages == self.stall_on
+
+    def accepted_by_recipient(self) -> Counter:
+        with self.lock:
+            return Counter(address for message in self.accepted for address in message)
+
+
+class _SMTPHandler(socketserver.StreamRequestHandler):
+    server: StallingSMTPServer
+
+    def handle(self) -> None:
+        self.reply("220 localhost ESMTP test")
+        recipients: list[str] = []
+        while line := self.rfile.readline():
+            command = line.decode("ascii", "replace").strip()
+            verb = command[:4].upper()
+            if verb in ("EHLO", "HELO"):
+                self.reply("250 localhost")
+            elif verb == "MAIL":
+                recipients = []
+                self.reply("250 OK")
+            elif verb == "RCPT":
+                recipients.append(command.split(":", 1)[1].strip().strip("<>"))
+                self.reply("250 OK")
+            elif verb == "DATA":
+                self.reply("354 End data with <CR><LF>.<CR><LF>")
+                while self.rfile.readline() not in (b".\r\n", b""):
+                    pass
+                if self.server.should_stall():
+                    self.server.stalled.set()
+                    self.server.released.wait(60)
+                    return  # drop the connection: this message was never accepted
+                with self.server.lock:
+                    self.server.accepted.append(tuple(recipients))
+                self.reply("250 OK: queued")
+            elif verb == "RSET":
+                recipients = []
+                self.reply("250 OK")
+            elif verb == "QUIT":
+                self.reply("221 Bye")
+                return
+            else:
+                self.reply("250 OK")
+
+    def reply(self, text: str) -> None:
+        self.wfile.write(f"{text}\r\n".encode("ascii"))
+        self.wfile.flush()
+
+
+@pytest.fixture
+def smtp_server():
+    server = StallingSMTPServer()
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
+    thread.daemon = True
+    thread.start()
+    yield server
+    server.release()
+    server.shutdown()
+    server.server_close()
+
+
+def _database_url() -> str:
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        pytest.skip("a worker process needs a database server it can share: run on PostgreSQL")
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return (
+        f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+        f"/{db['NAME']}"
+    )
+
+
+# Short, so a message a killed worker left unacknowledged is redelivered within the test.
+VISIBILITY_TIMEOUT = 10
+
+
+class CeleryWorkers:
+    """Worker processes on one throwaway queue of the real broker, each logging to its own file:
+    for the tests that kill one with kill -9 mid-task and let another take the message back."""
+
+    def __init__(self, *, broker_url: str, smtp_port: int, log_dir: Path):
+        self.queue = f"test-kill9-{uuid.uuid4().hex}"
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "hoa_portal.settings.base",
+            "DEBUG": "true",
+            "DATABASE_URL": _database_url(),
+            "CELERY_BROKER_URL": broker_url,
+            "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
+            "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
+            "LOG_LEVEL": "INFO",
+        }
+        self.log_dir = log_dir
+        self.processes: list[subprocess.Popen] = []
+        self.logs: list[Path] = []
+
+    def start(self, name: str) -> subprocess.Popen:
+        log = self.log_dir / f"{name}.log"
+        self.logs.append(log)
+        command = [
+            str(Path(sys.executable).with_name("celery")),
+            "-A",
+            "hoa_portal",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            f"--queues={self.queue}",
+            f"--hostname={name}-{self.queue}@%h",
+            "--without-heartbeat",
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel=INFO",
+        ]
+        with log.open("wb") as output:
+            worker = subprocess.Popen(
+                command,
+                cwd=settings.BASE_DIR,
+                env=self.env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        self.processes.append(worker)
+        return worker
+
+    def kill(self, worker: subprocess.Popen) -> float:
+        """kill -9: the worker dies with its message unacknowledged. Returns when."""
+        killed_at = time.time()
+        os.kill(worker.pid, signal.SIGKILL)
+        assert worker.wait(10) == -signal.SIGKILL
+        return killed_at
+
+    def start_for_redelivery(self, name: str, *, killed_at: float) -> subprocess.Popen:
+        # kombu restores unacknowledged messages older than the visibility timeout when a worker
+        # starts polling, and after that only every 100 s: start this one once it is due.
+        time.sleep(max(0.0, killed_at + VISIBILITY_TIMEOUT + 1 - time.time()))
+        return self.start(name)
+
+    def last_log(self) -> str:
+        return self.logs[-1].read_text()
+
+    def output(self) -> str:
+        return "\n".join(f"--- {log.name}\n{log.read_text()[-4000:]}" for log in self.logs)
+
+    def wait_until(self, condition, timeout: float, what: str) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                pytest.fail(f"{what} within {timeout}s\n{self.output()}")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        for worker in self.processes:
+            if worker.poll() is None:
+                worker.terminate()
+        for worker in self.processes:
+            try:
+                worker.wait(15)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait(5)
+
+
+@pytest.fixture
+def celery_workers(celery_broker_url, smtp_server, tmp_path) -> Iterator[CeleryWorkers]:
+    workers = CeleryWorkers(
+        broker_url=celery_broker_url, smtp_port=smtp_server.port, log_dir=tmp_path
+    )
+    redis_keys_delete(celery_broker_url, f"*{workers.queue}*")
+    yield workers
+    workers.stop()
+    redis_keys_delete(celery_broker_url, f"*{workers.queue}*")

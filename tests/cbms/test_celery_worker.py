@@ -6,20 +6,12 @@ worker killed mid-task has its task redelivered without emailing anyone twice.
 """
 
 import logging
-import os
-import signal
 import socket
-import socketserver
-import subprocess
-import sys
 import threading
 import time
-import uuid
 from collections import Counter
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 
@@ -27,12 +19,10 @@ from cbms.compliance.tasks import compliance_outbox_drain, compliance_sweep
 from cbms.models import ComplianceOutbox, ObligationKind, ObligationStatus
 from conferences.models import MeetingStatus
 from members.models import Notification, NotificationChannel
-from tests.cbms.conftest import celery_on_broker, redis_keys_delete
+from tests.cbms.conftest import celery_on_broker
 from tests.members.factories import SecretariatFactory
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
-
-BASE_DIR = Path(settings.BASE_DIR)
 
 
 def _counts() -> tuple[int, int]:
@@ -201,111 +191,6 @@ def test_an_rtg_edit_saves_within_3s_with_the_broker_down_and_the_sweep_catches_
 # --- 4. A worker killed mid-task (goal 20) -------------------------------------------------------
 
 
-class StallingSMTPServer(socketserver.ThreadingTCPServer):
-    """A minimal SMTP server that counts the messages it acknowledged.
-
-    Message number `stall_on` stalls after its final "." until `release()`: the worker sending it
-    is then mid-task, inside the email send, with its Celery message unacknowledged. On release
-    the stalled connection is dropped without the 250, so that email was never accepted.
-    """
-
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _SMTPHandler)
-        self.lock = threading.Lock()
-        self.accepted: list[tuple[str, ...]] = []  # the recipients of each acknowledged message
-        self.stalled = threading.Event()
-        self.released = threading.Event()
-        self.stall_on = 1
-        self._messages = 0
-
-    @property
-    def port(self) -> int:
-        return self.server_address[1]
-
-    def release(self) -> None:
-        self.released.set()
-
-    def should_stall(self) -> bool:
-        with self.lock:
-            self._messages += 1
-            return self._messages == self.stall_on
-
-    def accepted_by_recipient(self) -> Counter:
-        with self.lock:
-            return Counter(address for message in self.accepted for address in message)
-
-
-class _SMTPHandler(socketserver.StreamRequestHandler):
-    server: StallingSMTPServer
-
-    def handle(self) -> None:
-        self.reply("220 localhost ESMTP test")
-        recipients: list[str] = []
-        while line := self.rfile.readline():
-            command = line.decode("ascii", "replace").strip()
-            verb = command[:4].upper()
-            if verb in ("EHLO", "HELO"):
-                self.reply("250 localhost")
-            elif verb == "MAIL":
-                recipients = []
-                self.reply("250 OK")
-            elif verb == "RCPT":
-                recipients.append(command.split(":", 1)[1].strip().strip("<>"))
-                self.reply("250 OK")
-            elif verb == "DATA":
-                self.reply("354 End data with <CR><LF>.<CR><LF>")
-                while self.rfile.readline() not in (b".\r\n", b""):
-                    pass
-                if self.server.should_stall():
-                    self.server.stalled.set()
-                    self.server.released.wait(60)
-                    return  # drop the connection: this message was never accepted
-                with self.server.lock:
-                    self.server.accepted.append(tuple(recipients))
-                self.reply("250 OK: queued")
-            elif verb == "RSET":
-                recipients = []
-                self.reply("250 OK")
-            elif verb == "QUIT":
-                self.reply("221 Bye")
-                return
-            else:
-                self.reply("250 OK")
-
-    def reply(self, text: str) -> None:
-        self.wfile.write(f"{text}\r\n".encode("ascii"))
-        self.wfile.flush()
-
-
-@pytest.fixture
-def smtp_server():
-    server = StallingSMTPServer()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
-    thread.daemon = True
-    thread.start()
-    yield server
-    server.release()
-    server.shutdown()
-    server.server_close()
-
-
-def _database_url() -> str:
-    db = settings.DATABASES["default"]
-    if db["ENGINE"] != "django.db.backends.postgresql":
-        pytest.skip("a worker process needs a database server it can share: run on PostgreSQL")
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return (
-        f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-        f"/{db['NAME']}"
-    )
-
-
-VISIBILITY_TIMEOUT = 10
-
-
 @pytest.mark.parametrize(
     "stall_on",
     [
@@ -314,105 +199,41 @@ VISIBILITY_TIMEOUT = 10
     ],
 )
 def test_a_worker_killed_mid_task_has_it_redelivered_and_emails_each_person_once(
-    stall_on, compliance_scenario, celery_broker_url, smtp_server, tmp_path
+    stall_on, compliance_scenario, celery_broker_url, smtp_server, celery_workers
 ):
     scenario = compliance_scenario()
     smtp_server.stall_on = stall_on
-    queue = f"test-kill9-{uuid.uuid4().hex}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "hoa_portal.settings.base",
-        "DEBUG": "true",
-        "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": celery_broker_url,
-        "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
-        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_server.port}",
-        "LOG_LEVEL": "INFO",
-    }
-    workers: list[subprocess.Popen] = []
-    logs: list[Path] = []
+    with celery_on_broker(celery_broker_url):
+        task = compliance_sweep.apply_async(queue=celery_workers.queue)
 
-    def start_worker(name: str) -> subprocess.Popen:
-        log = tmp_path / f"{name}.log"
-        logs.append(log)
-        command = [
-            str(Path(sys.executable).with_name("celery")),
-            "-A",
-            "hoa_portal",
-            "worker",
-            "--pool=solo",
-            "--concurrency=1",
-            f"--queues={queue}",
-            f"--hostname={name}-{queue}@%h",
-            "--without-heartbeat",
-            "--without-mingle",
-            "--without-gossip",
-            "--loglevel=INFO",
-        ]
-        with log.open("wb") as output:
-            worker = subprocess.Popen(
-                command, cwd=BASE_DIR, env=env, stdout=output, stderr=subprocess.STDOUT
-            )
-        workers.append(worker)
-        return worker
+    first = celery_workers.start("first")
+    celery_workers.wait_until(
+        smtp_server.stalled.is_set, 30, "the first worker did not reach the email send"
+    )
+    # The worker is inside send_mail: notifications are committed, only the emails accepted
+    # before this one are marked sent, and the message sits in Redis unacknowledged.
+    killed_at = celery_workers.kill(first)
+    smtp_server.release()
+    assert Notification.objects.filter(channel=NotificationChannel.EMAIL).count() == 2
+    assert smtp_server.accepted_by_recipient().total() == stall_on - 1
+    assert Notification.objects.email_pending().count() == 2 - (stall_on - 1)
 
-    def worker_logs() -> str:
-        return "\n".join(f"--- {log.name}\n{log.read_text()[-4000:]}" for log in logs)
-
-    def wait_until(condition, timeout: float, what: str) -> None:
-        deadline = time.monotonic() + timeout
-        while not condition():
-            if time.monotonic() > deadline:
-                pytest.fail(f"{what} within {timeout}s\n{worker_logs()}")
-            time.sleep(0.2)
-
-    redis_keys_delete(celery_broker_url, f"*{queue}*")
-    try:
-        with celery_on_broker(celery_broker_url):
-            task = compliance_sweep.apply_async(queue=queue)
-
-        first = start_worker("first")
-        wait_until(smtp_server.stalled.is_set, 30, "the first worker did not reach the email send")
-        # The worker is inside send_mail: notifications are committed, only the emails accepted
-        # before this one are marked sent, and the message sits in Redis unacknowledged.
-        stalled_at = time.time()
-        os.kill(first.pid, signal.SIGKILL)
-        assert first.wait(10) == -signal.SIGKILL
-        smtp_server.release()
-        assert Notification.objects.filter(channel=NotificationChannel.EMAIL).count() == 2
-        assert smtp_server.accepted_by_recipient().total() == stall_on - 1
-        assert Notification.objects.email_pending().count() == 2 - (stall_on - 1)
-
-        # kombu restores unacknowledged messages older than the visibility timeout when a worker
-        # starts polling, and after that only every 100 s: start the second one once it is due.
-        time.sleep(max(0.0, stalled_at + VISIBILITY_TIMEOUT + 1 - time.time()))
-        start_worker("second")
-        wait_until(
-            lambda: not Notification.objects.email_pending().exists(),
-            40,
-            "the task was not redelivered and finished",
-        )
-        # The same message, not a new one: the task id the first worker had received.
-        wait_until(
-            lambda: f"compliance_sweep[{task.id}] succeeded" in logs[-1].read_text(),
-            10,
-            "the second worker did not log the redelivered task",
-        )
-        # An address counted twice got an email the first worker had sent before it died.
-        assert smtp_server.accepted_by_recipient() == Counter(
-            dict.fromkeys(scenario.recipients, 1)
-        ), worker_logs()
-        review = scenario.obligation(ObligationKind.REVIEW)
-        assert review.status == ObligationStatus.MISSED
-        assert Notification.objects.count() == 4
-    finally:
-        for worker in workers:
-            if worker.poll() is None:
-                worker.terminate()
-        for worker in workers:
-            try:
-                worker.wait(15)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait(5)
-        redis_keys_delete(celery_broker_url, f"*{queue}*")
+    celery_workers.start_for_redelivery("second", killed_at=killed_at)
+    celery_workers.wait_until(
+        lambda: not Notification.objects.email_pending().exists(),
+        40,
+        "the task was not redelivered and finished",
+    )
+    # The same message, not a new one: the task id the first worker had received.
+    celery_workers.wait_until(
+        lambda: f"compliance_sweep[{task.id}] succeeded" in celery_workers.last_log(),
+        10,
+        "the second worker did not log the redelivered task",
+    )
+    # An address counted twice got an email the first worker had sent before it died.
+    assert smtp_server.accepted_by_recipient() == Counter(dict.fromkeys(scenario.recipients, 1)), (
+        celery_workers.output()
+    )
+    review = scenario.obligation(ObligationKind.REVIEW)
+    assert review.status == ObligationStatus.MISSED
+    assert Notification.objects.count() == 4

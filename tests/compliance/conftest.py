@@ -16,9 +16,12 @@ from cbms.compliance import services
 from cbms.models import CBM, ComplianceOutbox, Obligation, ObligationKind
 from conferences.models import Meeting, MeetingStatus, MinisterialConference
 from members.models import Country, Notification, User
-from tests.cbms.conftest import celery_broker_url  # noqa: F401  (a fixture, shared)
+from tests.cbms.conftest import (  # noqa: F401  (fixtures, shared)
+    celery_broker_url,
+    celery_workers,
+    smtp_server,
+)
 from tests.cbms.factories import CBMFactory, LeadRoleFactory
-from tests.cbms.test_celery_worker import smtp_server  # noqa: F401  (a fixture, shared)
 from tests.conferences.factories import ConferenceFactory, RtgFactory, RtgRuleFactory
 from tests.members.factories import CountryFactory, FocalPointFactory, SecretariatFactory
 
