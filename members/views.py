@@ -28,6 +28,7 @@ from hoa_portal.views import (
     PortalHistoryView,
     PortalListView,
     PortalUpdateView,
+    safe_next,
     signed_in,
 )
 
@@ -607,15 +608,6 @@ class Account(PolicyMixin, FormView):
 RECOVERY_CODES_KEY = "second_factor_recovery_codes"
 
 
-def _safe_next(request) -> str:
-    """Where to go once the step is done: `next` if it stays on this site, else home."""
-    target = request.POST.get("next") or request.GET.get("next", "")
-    safe = url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return target if safe else reverse("home")
-
-
 class SecondFactorStep(PolicyMixin, FormView):
     """After the password: the one-time code (members.second_factor), then where they were going."""
 
@@ -629,7 +621,7 @@ class SecondFactorStep(PolicyMixin, FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_success_url(self) -> str:
-        return _safe_next(self.request)
+        return safe_next(self.request)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -697,7 +689,7 @@ class SecondFactorRecoveryCodes(PolicyMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         codes = request.session.pop(RECOVERY_CODES_KEY, None)
-        next_url = _safe_next(request)
+        next_url = safe_next(request)
         if not codes:
             return redirect(next_url)
         return self.render_to_response(self.get_context_data(codes=codes, next=next_url))

@@ -18,11 +18,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.http import http_date, url_has_allowed_host_and_scheme
+from django.utils.http import http_date
 from django.utils.translation import gettext
 from django.views import View
 
-from hoa_portal.views import PolicyMixin, signed_in
+from hoa_portal.views import PolicyMixin, safe_next, signed_in
 
 from ..models import CBM
 from .calendar import (
@@ -123,14 +123,6 @@ class PrivateFeed(FeedView):
         return calendar_response(request, body, filename="calendar.ics", private=True)
 
 
-def _safe_next(request) -> str:
-    target = request.POST.get("next") or request.GET.get("next", "")
-    safe = url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return target if safe else reverse("home")
-
-
 class CalendarFeedIssue(PolicyMixin, View):
     """Issue a new private feed address (replacing any earlier one), shown once on the next
     page: kept in the session until then, never stored."""
@@ -144,7 +136,7 @@ class CalendarFeedIssue(PolicyMixin, View):
             reverse("calendar:feed", args=[token])
         )
         return redirect(
-            f"{reverse('calendar:feed_issued')}?{urlencode({'next': _safe_next(request)})}"
+            f"{reverse('calendar:feed_issued')}?{urlencode({'next': safe_next(request)})}"
         )
 
 
@@ -155,7 +147,7 @@ class CalendarFeedRevoke(PolicyMixin, View):
     def post(self, request):
         if calendar_feed_revoke(user=request.user):
             messages.success(request, gettext("Your calendar feed address no longer works."))
-        return redirect(_safe_next(request))
+        return redirect(safe_next(request))
 
 
 # The page around the account page's section: the same section, showing the new address.
@@ -168,7 +160,7 @@ class CalendarFeedIssued(PolicyMixin, View):
 
     def get(self, request):
         url = request.session.pop(FEED_URL_KEY, None)
-        next_url = _safe_next(request)
+        next_url = safe_next(request)
         if not url:
             return redirect(next_url)
         context = {"calendar_feed_url": url, "calendar_feed_next": next_url}
