@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 # make run always serves the local SQLite database with tasks in-process (no broker).
 RUN_ENV := DEBUG=true DATABASE_URL=sqlite:///$(CURDIR)/db.sqlite3 CELERY_BROKER_URL= MFA_REQUIRED=false
 BROKER ?= redis://127.0.0.1:6379/0
+# pytest-xdist processes for `make test` (one per core by default; TEST_PROCESSES=0 runs serially).
+TEST_PROCESSES ?= auto
 
 .PHONY: run test lint format worker beat migrate bench-compliance bench-api clean
 
@@ -24,14 +26,15 @@ run: $(VENV)/.installed
 	env $(RUN_ENV) $(PY) manage.py compliance_sweep
 	env $(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
-# Uses the local PostgreSQL and Redis when they answer, else SQLite and in-process tasks.
+# Uses the local PostgreSQL and Redis when they answer, else SQLite and in-process tasks. Each
+# xdist process gets its own test database (test_<name>_gw0, ...) and Redis database (15, 14, ...).
 test: $(VENV)/.installed
 	@if [ -z "$$DATABASE_URL" ] && $(PY) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 0.5)" 2>/dev/null; then \
 		export DATABASE_URL=postgres://postgres@127.0.0.1:5432/hoa_portal; fi; \
 	if [ -z "$$CELERY_TEST_BROKER_URL" ] && $(PY) -c "import socket; socket.create_connection(('127.0.0.1', 6379), 0.5)" 2>/dev/null; then \
 		export CELERY_TEST_BROKER_URL=redis://127.0.0.1:6379/15; fi; \
 	echo "Test database: $${DATABASE_URL:-SQLite (fallback)}; Celery broker: $${CELERY_TEST_BROKER_URL:-none (worker tests skipped)}"; \
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest --numprocesses=$(TEST_PROCESSES) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

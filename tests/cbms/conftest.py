@@ -113,7 +113,20 @@ def celery_broker_url() -> str:
         if os.environ.get("CI"):
             pytest.fail("CI runs the worker tests on Redis: set CELERY_TEST_BROKER_URL.")
         pytest.skip("no broker: set CELERY_TEST_BROKER_URL")
-    return url
+    return broker_of_this_process(url)
+
+
+def broker_of_this_process(url: str) -> str:
+    """The Redis database this test process runs its workers on.
+
+    Under pytest-xdist each process (gw0, gw1, ...) takes the database below the previous one's
+    (15, 14, ...), so one process's worker never takes a task another process queued.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return url
+    base, _, database = url.rpartition("/")
+    return f"{base}/{int(database or 0) - int(worker[2:])}"
 
 
 def _reset_producer_pools() -> None:
