@@ -10,7 +10,7 @@ from conferences.api import ConferenceViewSet, MeetingViewSet
 from members.api import CountryViewSet, NotificationViewSet, UserViewSet
 from organizations.api import OrganizationViewSet
 
-from .api.auth import TokenView
+from .api.auth import LogoutAllView, LogoutView, TokenView
 
 router = DefaultRouter()
 router.register("countries", CountryViewSet, basename="country")
@@ -26,5 +26,7 @@ router.register("notifications", NotificationViewSet, basename="notification")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("auth/logout/", LogoutView.as_view(), name="api-logout"),
+    path("auth/logout-all/", LogoutAllView.as_view(), name="api-logout-all"),
     *router.urls,
 ]

@@ -1,7 +1,12 @@
+from django.contrib.auth import update_session_auth_hash
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
+from rest_framework.exceptions import APIException
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
@@ -71,6 +76,22 @@ class CountryViewSet(PortalViewSet):
         serializer.instance = self.get_queryset().get(pk=country.pk)
 
 
+class AccountKept(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+@extend_schema_view(
+    destroy=extend_schema(
+        responses={
+            204: None,
+            409: OpenApiResponse(
+                description="The account is the caller's own, or the records or their history "
+                "name it: nothing was deleted (deactivate it instead)."
+            ),
+        }
+    )
+)
 class UserViewSet(PortalViewSet):
     """Portal accounts: the secretariat's alone, for reading as for writing."""
 
@@ -95,11 +116,25 @@ class UserViewSet(PortalViewSet):
             actor=self.request.user,
             changes=serializer.validated_data,
         )
+        own_password = (
+            "password" in serializer.validated_data
+            and serializer.instance.pk == self.request.user.pk
+        )
+        if own_password and isinstance(
+            self.request.successful_authenticator, SessionAuthentication
+        ):
+            # A new password signs out the account's other sessions, not the one that set it.
+            update_session_auth_hash(self.request, serializer.instance)
 
     def perform_destroy(self, instance):
         # As in the portal: an account that appears in any record or history is deactivated,
         # never deleted, so every change keeps its author.
-        user_delete(user=instance, actor=self.request.user)
+        try:
+            user_delete(user=instance, actor=self.request.user)
+        except DjangoValidationError as exc:
+            # Refused for what the account is (the caller's own, or named in the records), not
+            # for anything the request said: a conflict, as for any record others refer to.
+            raise AccountKept(" ".join(exc.messages)) from exc
 
 
 class SignedIn(BasePermission):

@@ -6,4 +6,9 @@ class MembersConfig(AppConfig):
     name = "members"
 
     def ready(self):
-        from . import signin  # noqa: F401  (connects the sign-in failure log)
+        from hoa_portal.api.timestamps import use_utc_timestamps
+
+        from . import signals, signin  # noqa: F401  (connect the token rules, the sign-in log)
+
+        # The API's one form for moments, in place before any serializer builds its fields.
+        use_utc_timestamps()

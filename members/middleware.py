@@ -18,7 +18,14 @@ class SecondFactorMiddleware:
     """After the password, someone who needs a second factor (members.permissions) and has not
     given it in this session reaches only the pages that ask for it, signing out and the
     language switch: pages send them there and back, the API (with this session) answers 403.
-    API tokens are issued only against both factors, so token requests pass.
+
+    It judges the browser session only: here `request.user` is the session's (Django's
+    AuthenticationMiddleware), since DRF reads an `Authorization: Token` header later, in the
+    view. A request signed with a token and no session cookie therefore passes this middleware
+    as anonymous, and the token check decides (hoa_portal.api.authentication): a token issued
+    without the one-time code is refused with 401 for an account that needs it. A request that
+    carries both a token and a session cookie still answers 403 here if that session has not
+    given the second factor.
 
     After django-otp's OTPMiddleware, which tells whether the session gave it."""
 

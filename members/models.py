@@ -150,7 +150,36 @@ class User(AbstractUser):
                 condition=Q(email_language__in=[code for code, _ in EMAIL_LANGUAGES]),
                 name="user_email_language_valid",
             ),
+            # The role is the one source of the admin's rights: even an `update()` cannot leave
+            # a demoted secretariat with them, nor give them to anyone else.
+            models.CheckConstraint(
+                condition=Q(role=Role.SECRETARIAT, is_staff=True, is_superuser=True)
+                | (~Q(role=Role.SECRETARIAT) & Q(is_staff=False, is_superuser=False)),
+                name="user_admin_rights_follow_role",
+                violation_error_message=_("Only the secretariat uses the admin."),
+            ),
         ]
+
+    def clean(self):
+        super().clean()
+        self._admin_rights_follow_role()
+
+    def save(self, *args, **kwargs):
+        # Also here, not only in clean(): the admin's password form, `changepassword` and the
+        # shell save without cleaning.
+        if self._admin_rights_follow_role() and kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "is_staff", "is_superuser"}
+        super().save(*args, **kwargs)
+
+    def _admin_rights_follow_role(self) -> bool:
+        """Whether the admin's rights (is_staff, is_superuser) had to change to follow the role:
+        the secretariat has both (SPEC §7: a superuser is secretariat staff, and the portal
+        knows no finer admin permission), every other role neither. True if they changed."""
+        admin = self.role == Role.SECRETARIAT
+        if self.is_staff == self.is_superuser == admin:
+            return False
+        self.is_staff = self.is_superuser = admin
+        return True
 
     @property
     def is_secretariat(self) -> bool:
@@ -224,3 +253,21 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed of {self.user} (issued {self.created_at:%Y-%m-%d})"
+
+
+class TokenGrant(models.Model):
+    """How an API token (knox's AuthToken, a third-party model) was issued: with the second
+    factor or without. A token of someone who needs the second factor (members.permissions) works
+    only if it was issued with it; one without a grant row (issued another way) counts as
+    without. Deleted with its token."""
+
+    token = models.OneToOneField(
+        "knox.AuthToken", on_delete=models.CASCADE, primary_key=True, related_name="grant"
+    )
+    second_factor = models.BooleanField(_("issued with a second factor"), default=False)
+
+    class Meta:
+        verbose_name = _("API token grant")
+
+    def __str__(self) -> str:
+        return f"API token of {self.token.user} issued {self.token.created:%Y-%m-%d %H:%M}"

@@ -22,13 +22,20 @@ def has_second_factor(user) -> bool:
     return any(devices_for_user(user, confirmed=True))
 
 
-def totp_device_to_confirm(user) -> TOTPDevice:
-    """The user's new authenticator app, not yet confirmed by a first code: the same one until it
-    is, so reloading the set-up page keeps the secret already scanned."""
-    device, _ = TOTPDevice.objects.get_or_create(
-        user=user, confirmed=False, defaults={"name": DEVICE_NAME}
-    )
-    return device
+@transaction.atomic
+def totp_setup_start(user) -> TOTPDevice:
+    """A new authenticator app to confirm, with a key of its own. Any earlier set-up the user
+    never confirmed goes with its key, so a key shown before (in another session, perhaps to
+    someone else who had the password) can never be confirmed."""
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
+
+
+def totp_setup_pending(user, device_id) -> TOTPDevice | None:
+    """The set-up this session started, if it is still the user's latest and unconfirmed."""
+    if not isinstance(device_id, int):
+        return None
+    return TOTPDevice.objects.filter(user=user, pk=device_id, confirmed=False).first()
 
 
 def totp_qr_svg(device: TOTPDevice) -> str:

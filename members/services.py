@@ -32,6 +32,7 @@ from .models import (
     NotificationChannel,
     Participation,
     Role,
+    TokenGrant,
     User,
 )
 
@@ -56,15 +57,14 @@ DEMO_ACCOUNTS = (
 
 @transaction.atomic
 def demo_accounts_create() -> list[DemoAccount]:
-    """Create or reset the demo accounts; the secretariat's may use the Django admin."""
+    """Create or reset the demo accounts; the secretariat's may use the Django admin (its role
+    gives it the admin's rights: User.save)."""
     for account in DEMO_ACCOUNTS:
         country = Country.objects.get(code=account.country) if account.country else None
         user, _ = User.objects.get_or_create(username=account.username)
         user.role = account.role
         user.country = country
         user.email = f"{account.username}@example.org"
-        user.is_staff = account.role == Role.SECRETARIAT
-        user.is_superuser = account.role == Role.SECRETARIAT
         user.set_password(account.password)
         user.full_clean()
         user.save()
@@ -455,7 +455,9 @@ def user_create(
 
 @transaction.atomic
 def user_update(*, user: User, actor: User, changes: Mapping[str, Any]) -> User:
-    """Change an account; a new password, if given, is stored hashed."""
+    """Change an account; a new password, if given, is stored hashed, and (members.signals) its
+    API tokens are revoked. A promotion to a role that needs the second factor revokes the tokens
+    issued without it; the admin's rights follow the role (User.save)."""
     user = User.objects.select_for_update().get(pk=user.pk)
     password = changes.get("password")
     for field, value in changes.items():
@@ -466,6 +468,38 @@ def user_update(*, user: User, actor: User, changes: Mapping[str, Any]) -> User:
         _password_set(user, password)
     user.save()
     return user
+
+
+# --- API tokens -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def api_token_issue(*, user: User, second_factor: bool) -> tuple[AuthToken, str]:
+    """A new API token for `user`, and its key (shown once: only its hash is stored). It records
+    whether the one-time code was given for it: without, it stops working for an account that
+    needs the second factor (hoa_portal.api.authentication)."""
+    token, key = AuthToken.objects.create(user=user)
+    TokenGrant.objects.create(token=token, second_factor=second_factor)
+    return token, key
+
+
+def api_token_revoke(*, token: AuthToken) -> None:
+    """Sign one token out (`POST /api/v1/auth/logout/`)."""
+    AuthToken.objects.filter(pk=token.pk).delete()
+
+
+def api_tokens_revoke(*, user: User, without_second_factor_only: bool = False) -> int:
+    """Revoke the account's API tokens, or only those issued without the second factor; returns
+    how many. members.signals calls it when the password changes (all of them) and when the
+    account comes to need the second factor (those without)."""
+    tokens = AuthToken.objects.filter(user=user)
+    if without_second_factor_only:
+        tokens = tokens.exclude(grant__second_factor=True)
+    deleted = tokens.delete()[1].get(AuthToken._meta.label, 0)
+    if deleted:
+        which = "issued without the second factor" if without_second_factor_only else "all"
+        logger.warning("%d API token(s) of %s revoked (%s)", deleted, user, which)
+    return deleted
 
 
 def api_tokens_purge() -> int:

@@ -57,8 +57,9 @@ from .second_factor import (
     second_factor_match,
     second_factor_reset,
     totp_device_confirm,
-    totp_device_to_confirm,
     totp_qr_svg,
+    totp_setup_pending,
+    totp_setup_start,
 )
 from .services import (
     notification_list,
@@ -606,6 +607,7 @@ class Account(PolicyMixin, FormView):
 # --- Second factor ------------------------------------------------------------------------------
 
 RECOVERY_CODES_KEY = "second_factor_recovery_codes"
+SETUP_DEVICE_KEY = "second_factor_setup_device"
 
 
 class SecondFactorStep(PolicyMixin, FormView):
@@ -659,20 +661,37 @@ class SecondFactorSetup(SecondFactorStep):
             return redirect(f"{reverse('second_factor')}?{request.GET.urlencode()}")
         return super().dispatch(request, *args, **kwargs)
 
+    def pending_device(self):
+        """The app this session is setting up: one key per set-up, kept while the session goes
+        on (a reload shows the key already scanned), started afresh in any other session."""
+        return totp_setup_pending(self.request.user, self.request.session.get(SETUP_DEVICE_KEY))
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        device = totp_device_to_confirm(self.request.user)
+        device = self.pending_device()
+        if device is None:
+            device = totp_setup_start(self.request.user)
+            self.request.session[SETUP_DEVICE_KEY] = device.pk
         context["qr_svg"] = mark_safe(totp_qr_svg(device))  # made here by qrcode, no user input
         context["secret"] = b32encode(device.bin_key).decode()
         return context
 
     def form_valid(self, form):
-        device = totp_device_to_confirm(self.request.user)
+        device = self.pending_device()
+        if device is None:
+            # Another session started a set-up since (or none was started here): its key is
+            # the only one that may be confirmed, and this page now shows a new one.
+            self.request.session.pop(SETUP_DEVICE_KEY, None)
+            form.add_error(
+                "code", gettext("This set-up has expired: scan the new code, then type its code.")
+            )
+            return self.form_invalid(form)
         if not totp_device_confirm(device, form.cleaned_data["code"]):
             form.add_error(
                 "code", gettext("That code is wrong: scan the code again, then try the next one.")
             )
             return self.form_invalid(form)
+        self.request.session.pop(SETUP_DEVICE_KEY, None)
         otp_login(self.request, device)
         # Shown once, on the next page (and not again on a reload of this one's POST).
         self.request.session[RECOVERY_CODES_KEY] = recovery_codes_issue(self.request.user)

@@ -56,8 +56,10 @@ from members.models import (
     Participation,
     ParticipationKind,
     Role,
+    TokenGrant,
     User,
 )
+from members.services import api_token_issue
 from organizations.models import Membership, MembershipStatus, Organization, OrganizationKind
 
 pytestmark = pytest.mark.django_db
@@ -95,12 +97,15 @@ MODELS = [
     Invitation,
     InvitationDelivery,
     CalendarFeed,
+    TokenGrant,
 ]
 # Written by the system, or only through the report workflow: viewable, never added, changed or
 # deleted in the admin.
 REPORTS = {ProgressReport, ReportSubmission, ReportReview, ReportActivityUpdate, ReportAttachment}
 ENFORCEMENT = {Reminder, Invitation, InvitationDelivery, CalendarFeed}
-READ_ONLY = {Obligation, ComplianceOutbox, Notification, MeetingTally} | REPORTS | ENFORCEMENT
+READ_ONLY = (
+    {Obligation, ComplianceOutbox, Notification, MeetingTally, TokenGrant} | REPORTS | ENFORCEMENT
+)
 
 
 def _url(model, view, *args):
@@ -258,6 +263,7 @@ def rows(superuser, settings, tmp_path):
             invitation=invitation, recipient=superuser
         ),
         CalendarFeed: CalendarFeed.objects.create(user=superuser, token_hash="0" * 64),
+        TokenGrant: api_token_issue(user=superuser, second_factor=True)[0].grant,
     }
 
 

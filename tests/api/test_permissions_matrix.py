@@ -5,8 +5,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+from rest_framework.test import APIClient
 
-from hoa_portal.api_urls import router
+from hoa_portal.api_urls import router, urlpatterns
+from members.models import Role
+from members.services import api_token_issue, user_update
 from tests.api.conftest import ROLES, World, snapshot
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -48,14 +51,15 @@ USERS = table(
     detail_PATCH=          (401,     403,    403,    403,     200,        401),
     detail_DELETE=         (401,     403,    403,    403,     204,        401),
 )
-# An RTG of CT, which France leads: France's focal point records it, Germany's cannot see it.
+# A held RTG of CT, which France leads: France's focal point records it; Germany's reads it, as
+# everyone does a held meeting (SPEC §5), but does not find it to write (404, goal 4).
 MEETINGS_RTG = table(
     list_GET=              (200,     200,    200,    200,     200,        401),
     list_POST=             (401,     403,    201,    403,     201,        401),
     list_PUT=              (401,     403,    405,    405,     405,        401),
     list_PATCH=            (401,     403,    405,    405,     405,        401),
     list_DELETE=           (401,     403,    405,    405,     405,        401),
-    detail_GET=            (200,     200,    200,    404,     200,        401),
+    detail_GET=            (200,     200,    200,    200,     200,        401),
     detail_POST=           (401,     403,    405,    405,     405,        401),
     detail_PUT=            (401,     403,    200,    404,     200,        401),
     detail_PATCH=          (401,     403,    200,    404,     200,        401),
@@ -132,6 +136,20 @@ NOTIFICATION_READ = table(
 NOTIFICATIONS_READ_ALL = table(
     list_GET=_NOT_ALLOWED,
     list_POST=             (401,     200,    200,    200,     200,        401),
+)
+# Signing out: the caller's own token (or all of them), whatever the role; only by POST.
+#                          anonymous analyst fp_lead fp_other secretariat inactive
+SIGN_OUT = table(
+    list_GET=_NOT_ALLOWED,
+    list_POST=             (401,     204,    204,    204,     204,        401),
+    list_PUT=_NOT_ALLOWED, list_PATCH=_NOT_ALLOWED, list_DELETE=_NOT_ALLOWED,
+)
+# The token endpoint reads no credentials: an empty body is a 400 for everyone.
+_NO_METHOD = (405,         405,    405,    405,     405,        405)
+TOKEN = table(
+    list_GET=_NO_METHOD,
+    list_POST=             (400,     400,    400,    400,     400,        400),
+    list_PUT=_NO_METHOD, list_PATCH=_NO_METHOD, list_DELETE=_NO_METHOD,
 )
 # fmt: on
 COMPLIANCE = {key: row for key, row in COMPUTED.items() if key[0] == "detail"}
@@ -324,6 +342,12 @@ ENDPOINTS = [
         NOTIFICATIONS_READ_ALL,
         detail=lambda w: "/api/v1/notifications/read-all/",  # an action on the list: no detail
     ),
+    # Routes of their own (not the router's): one path each, written as a list.
+    Endpoint("token", "auth/token", TOKEN, detail=lambda w: "/api/v1/auth/token/"),
+    Endpoint("logout", "auth/logout", SIGN_OUT, detail=lambda w: "/api/v1/auth/logout/"),
+    Endpoint(
+        "logout-all", "auth/logout-all", SIGN_OUT, detail=lambda w: "/api/v1/auth/logout-all/"
+    ),
 ]
 
 
@@ -372,11 +396,15 @@ def test_role_method_endpoint(world, client_for, endpoint, view, method, role):
     }.get(method, {})
     expected = endpoint.expected[(view, method)][role]
     before = snapshot()
+    client = client_for(role)
 
-    response = _request(client_for(role), method, path, payload)
+    response = _request(client, method, path, payload)
 
     assert response.status_code == expected, response.content[:500]
-    if expected >= 300 or method == "GET":
+    if expected == 204 and method == "POST":  # signed out: the token opens nothing any more
+        assert snapshot() == before
+        assert client.get("/api/v1/obligations/").status_code == 401
+    elif expected >= 300 or method == "GET":
         assert snapshot() == before, "a refused request changed the database"
     elif method == "DELETE":
         assert _request(client_for("secretariat"), "GET", path, {}).status_code == 404
@@ -390,7 +418,9 @@ def test_role_method_endpoint(world, client_for, endpoint, view, method, role):
 
 def test_every_route_has_a_row_in_the_matrix():
     """A new endpoint fails here until its expected statuses are written down."""
-    routes = set()
+    routes = {  # the paths outside the router: the token and signing out
+        str(pattern.pattern).rstrip("/") for pattern in urlpatterns if pattern not in router.urls
+    }
     for prefix, viewset, _ in router.registry:
         routes.add(prefix)
         for extra in viewset.get_extra_actions():
@@ -399,3 +429,34 @@ def test_every_route_has_a_row_in_the_matrix():
             else:  # an action on the list, e.g. notifications/read-all
                 routes.add(f"{prefix}/{extra.url_path}")
     assert routes == {endpoint.prefix for endpoint in ENDPOINTS}
+
+
+# A token issued to an analyst with the password alone, the analyst then promoted to a role that
+# needs the second factor: it opens nothing, on any endpoint, and changes nothing (issue #15).
+PROMOTED_CASES = [
+    pytest.param(endpoint, view, method, id=f"{endpoint.name}-{view}-{method}")
+    for endpoint in ENDPOINTS
+    if endpoint.prefix != "auth/token"  # reads no credentials
+    for (view, method) in endpoint.expected
+]
+
+
+@pytest.mark.parametrize(("endpoint", "view", "method"), PROMOTED_CASES)
+def test_a_token_from_before_a_promotion_opens_nothing(world, settings, endpoint, view, method):
+    settings.MFA_REQUIRED = True
+    analyst = world.users["analyst"]
+    _, key = api_token_issue(user=analyst, second_factor=False)
+    user_update(user=analyst, actor=world.users["secretariat"], changes={"role": Role.SECRETARIAT})
+    path = endpoint.detail(world) if view == "detail" else f"/api/v1/{endpoint.prefix}/"
+    payload = {
+        "POST": endpoint.create(world),
+        "PUT": endpoint.replace(world),
+        "PATCH": endpoint.patch,
+    }.get(method, {})
+    before = snapshot()
+    client = APIClient(headers={"Authorization": f"Token {key}"})
+
+    response = _request(client, method, path, payload)
+
+    assert response.status_code == 401, response.content[:500]
+    assert snapshot() == before

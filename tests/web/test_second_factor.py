@@ -2,6 +2,7 @@
 token without their second factor (a TOTP code); analysts and the public are not asked."""
 
 import time
+from base64 import b32decode, b32encode
 from urllib.parse import quote
 
 import pytest
@@ -14,6 +15,7 @@ from rest_framework.test import APIClient
 
 from members.models import Country
 from members.second_factor import has_second_factor, recovery_codes_issue, recovery_codes_left
+from members.services import api_token_issue
 from tests.web.conftest import PASSWORD, sign_in
 from tests.web.test_access import PAGES
 
@@ -260,3 +262,56 @@ def test_an_htmx_fragment_sends_the_whole_window_to_the_step(world):
     assert (
         response["HX-Redirect"] == f"{reverse('second_factor_setup')}?next={quote(page, safe='')}"
     )
+
+
+def _code_of_key(secret: str) -> str:
+    """What an app that scanned the key `secret` (base 32, as the page shows it) shows now."""
+    totp = TOTP(b32decode(secret))
+    totp.time = time.time()
+    return f"{totp.token():06d}"
+
+
+def test_every_set_up_has_a_key_of_its_own(world):
+    """Issue #15 (6): the key is not the same in every session until someone confirms it."""
+    staff = world.users["secretariat"]
+    first, second = password_only(staff), password_only(staff)
+    setup = reverse("second_factor_setup")
+
+    first_key = first.get(setup).context["secret"]
+    assert first.get(setup).context["secret"] == first_key  # a reload keeps the scanned key
+    second_key = second.get(setup).context["secret"]  # another session: a set-up of its own
+    assert second_key != first_key
+    assert TOTPDevice.objects.filter(user=staff).count() == 1
+
+    wrong = second.post(setup, {"code": _code_of_key(first_key)})
+    assert wrong.status_code == 200 and "That code is wrong" in wrong.text
+    expired = first.post(setup, {"code": _code_of_key(first_key)})
+    assert expired.status_code == 200 and "This set-up has expired" in expired.text
+    assert not has_second_factor(staff)
+
+    third_key = expired.context["secret"]  # the page shows a fresh key to scan
+    assert third_key not in (first_key, second_key)
+    done = first.post(setup, {"code": _code_of_key(third_key)})
+
+    assert done.status_code == 302 and has_second_factor(staff)
+    assert b32encode(TOTPDevice.objects.get(user=staff).bin_key).decode() == third_key
+
+
+def test_a_token_request_is_judged_by_its_token_and_a_session_by_its_step(world):
+    """What the middleware's docstring says: it judges the session alone; a token request
+    without one is the token check's to refuse (401) when issued without the code."""
+    staff = world.users["secretariat"]
+    _, with_code = api_token_issue(user=staff, second_factor=True)
+    _, without = api_token_issue(user=staff, second_factor=False)
+
+    def signed(key):
+        return APIClient(headers={"Authorization": f"Token {key}"})
+
+    assert signed(with_code).get("/api/v1/meetings/").status_code == 200
+    refused = signed(without).get("/api/v1/meetings/")
+    assert refused.status_code == 401 and "one-time code" in refused.json()["detail"]
+
+    both = signed(with_code)
+    both.force_login(staff)  # a session that has not given the code yet
+    held = both.get("/api/v1/meetings/")
+    assert held.status_code == 403 and "one-time code" in held.json()["detail"]
