@@ -1,3 +1,6 @@
+import datetime as dt
+
+from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q, Sum
@@ -8,6 +11,38 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from members.permissions import is_focal_point, is_secretariat
+
+# The Istanbul Process began on 2 November 2011: nothing it records is dated before that year.
+EARLIEST_DAY = dt.date(2011, 1, 1)
+# How far ahead a meeting or a conference may be planned.
+PLANNING_HORIZON = relativedelta(years=10)
+# The database's own bound. A check constraint cannot read today, so it holds a fixed, generous
+# ceiling (the last day of the year conference_year_plausible allows), and the validation below
+# the moving horizon: a row past the horizon can only come from a write that skipped validation.
+LATEST_STORED_DAY = dt.date(2100, 12, 31)
+
+
+def date_implausibility(day: dt.date, *, today: dt.date) -> str | None:
+    """Why a meeting or conference cannot be dated `day`, or None if it can."""
+    if day < EARLIEST_DAY:
+        return gettext("Dates start in %(year)s, the year the Istanbul Process began.") % {
+            "year": EARLIEST_DAY.year
+        }
+    latest = today + PLANNING_HORIZON
+    if day > latest:
+        return gettext(
+            "A date more than ten years ahead is not plausible: %(latest)s at the latest."
+        ) % {"latest": _day(latest)}
+    return None
+
+
+def plausible_dates(name: str) -> models.CheckConstraint:
+    """The database's half of the rule above, on the `date` column of a model."""
+    return models.CheckConstraint(
+        condition=Q(date__isnull=True) | Q(date__gte=EARLIEST_DAY, date__lte=LATEST_STORED_DAY),
+        name=name,
+        violation_error_message=_("The date lies outside the years the process can be in."),
+    )
 
 
 class ConferenceStatus(models.TextChoices):
@@ -50,6 +85,7 @@ class MinisterialConference(models.Model):
             models.CheckConstraint(
                 condition=Q(year__gte=2011) & Q(year__lte=2100), name="conference_year_plausible"
             ),
+            plausible_dates("conference_date_plausible"),
         ]
 
     def __str__(self) -> str:
@@ -78,9 +114,13 @@ class MinisterialConference(models.Model):
             errors["year"] = _("The year must be the year of the date.")
         if self.status == ConferenceStatus.HELD and not self.date:
             errors["date"] = _("A held conference needs its date.")
-        if self.status == ConferenceStatus.HELD and self.date and self.date > timezone.localdate():
-            errors["date"] = _("A held conference cannot be dated after today.")
-        if self.date:
+        implausible = self.date and date_implausibility(self.date, today=timezone.localdate())
+        if implausible:
+            # Said alone: where such a date falls among the other conferences tells nothing.
+            errors["date"] = implausible
+        elif self.date:
+            if self.status == ConferenceStatus.HELD and self.date > timezone.localdate():
+                errors["date"] = _("A held conference cannot be dated after today.")
             siblings = MinisterialConference.objects.exclude(pk=self.pk).exclude(date=None)
             earlier_dated_later = siblings.filter(number__lt=self.number, date__gte=self.date)
             later_dated_earlier = siblings.filter(number__gt=self.number, date__lte=self.date)
@@ -173,19 +213,41 @@ class MeetingQuerySet(models.QuerySet):
         return self.filter(kind=MeetingKind.RTG)
 
     def visible_to(self, user):
-        """The secretariat sees every meeting; a focal point the held meetings that are not RTGs
-        and every RTG of a CBM its country leads today; everyone else the meetings held."""
+        """What a user sees (SPEC §5): everyone the meetings held, of every CBM and kind, and
+        besides those the meetings the user may record (`recordable_by`): the secretariat every
+        meeting, a focal point the planned and cancelled RTGs of the CBMs its country leads
+        today. The API, the pages and the calendar feeds all ask here."""
         by_status = _visible_by_status(user)
         if by_status is not None:
             return self.filter(by_status)
-        today = timezone.localdate()
-        led = Q(
-            cbm__roles__role="lead",
-            cbm__roles__country_id=user.country_id,
-            cbm__roles__since__lte=today,
-        ) & (Q(cbm__roles__until__isnull=True) | Q(cbm__roles__until__gte=today))
-        held_other = Q(status=MeetingStatus.HELD) & ~Q(kind=MeetingKind.RTG)
-        return self.filter(pk__in=self.filter(led | held_other).values("pk"))
+        return self.filter(Q(status=MeetingStatus.HELD) | _recordable(user))
+
+    def recordable_by(self, user):
+        """The meetings a user may schedule, edit and delete, as conferences.permissions'
+        can_record_meeting decides for one: every meeting for the secretariat, the RTGs of the
+        CBMs its country leads today for a focal point, none for anyone else."""
+        if is_secretariat(user):
+            return self.all()
+        return self.filter(_recordable(user))
+
+
+def cbm_ids_led_by(country_id):
+    """The ids of the CBMs the country leads today, as a subquery. The roles are read from the
+    CBM's own relation: conferences imports nothing from cbms."""
+    today = timezone.localdate()
+    roles = Meeting._meta.get_field("cbm").related_model._meta.get_field("roles").related_model
+    return (
+        roles._default_manager.filter(role="lead", country_id=country_id, since__lte=today)
+        .filter(Q(until__isnull=True) | Q(until__gte=today))
+        .values("cbm_id")
+    )
+
+
+def _recordable(user) -> Q:
+    """recordable_by's condition for anyone but the secretariat (who records everything)."""
+    if is_focal_point(user):
+        return Q(kind=MeetingKind.RTG, cbm__in=cbm_ids_led_by(user.country_id))
+    return Q(pk__in=[])
 
 
 def _visible_by_status(user) -> Q | None:
@@ -257,6 +319,7 @@ class Meeting(models.Model):
                     "An RTG belongs to a CBM; other meetings belong to none."
                 ),
             ),
+            plausible_dates("meeting_date_plausible"),
         ]
 
     def __str__(self) -> str:
@@ -271,7 +334,10 @@ class Meeting(models.Model):
             errors["cbm"] = _("An RTG belongs to a CBM: choose one.")
         if self.kind and self.kind != MeetingKind.RTG and self.cbm_id:
             errors["cbm"] = _("Only an RTG belongs to a CBM: leave it empty.")
-        if self.status == MeetingStatus.HELD and self.date and self.date > timezone.localdate():
+        implausible = self.date and date_implausibility(self.date, today=timezone.localdate())
+        if implausible:
+            errors["date"] = implausible
+        elif self.status == MeetingStatus.HELD and self.date and self.date > timezone.localdate():
             errors["date"] = _("A held meeting cannot be dated after today.")
         if errors:
             raise ValidationError(errors)

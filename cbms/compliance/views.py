@@ -12,7 +12,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
-from conferences.models import Meeting, MeetingKind, MinisterialConference
+from conferences.models import (
+    EARLIEST_DAY,
+    PLANNING_HORIZON,
+    Meeting,
+    MeetingKind,
+    MinisterialConference,
+)
 from hoa_portal.views import (
     PolicyMixin,
 )
@@ -279,12 +285,18 @@ def timeline_picture(cbm, obligations: list[ObligationView], history: CBMHistory
     if not obligations:
         return {}
     meetings = sorted(history.meetings, key=lambda m: (m.date, m.id))
+    # The picture spans the cycles and the meetings dated as the portal accepts them. One stored
+    # otherwise, by a write that skipped validation, is drawn at the edge (its title gives its
+    # date) rather than stretching the picture over centuries, or past the last date there is.
+    latest = timezone.localdate() + PLANNING_HORIZON
+    plausible = [m.date for m in meetings if EARLIEST_DAY <= m.date <= latest]
     start = min(o.cycle.start for o in obligations) - dt.timedelta(days=45)
-    end = max([o.cycle.end for o in obligations] + [m.date for m in meetings])
+    end = max([o.cycle.end for o in obligations] + plausible)
     end += dt.timedelta(days=45)
     span = max((end - start).days, 1)
 
     def x(value: dt.date) -> float:
+        value = min(max(value, start), end)
         return round(SVG_LEFT + (value - start).days * (SVG_WIDTH - SVG_LEFT - SVG_RIGHT) / span, 1)
 
     met_labels: dict[int, list[str]] = {}
