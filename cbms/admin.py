@@ -1,5 +1,7 @@
 from django import forms
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -408,6 +410,24 @@ class ReportActivityUpdateAdmin(ReportHistoryAdmin):
 
 @admin.register(ReportAttachment)
 class ReportAttachmentAdmin(ReportHistoryAdmin):
-    list_display = ("report", "original_name", "size")
+    """The stored file is linked through the portal's download (checked scope, always a
+    download, never sniffed), not by its storage URL: /media/ is not served."""
+
+    list_display = ("report", "original_name", "size", "download")
     search_fields = ("report__cbm__code", "original_name")
     list_select_related = ("report__cbm", "report__conference", "report__country")
+    fields = (
+        "report",
+        "download",
+        "original_name",
+        "size",
+        "content_type",
+        "uploaded_by",
+        "uploaded_at",
+    )
+    readonly_fields = ("download", "uploaded_at")
+
+    @admin.display(description=_("file"))
+    def download(self, attachment):
+        url = reverse("cbms:report_attachment", args=[attachment.report_id, attachment.pk])
+        return format_html('<a href="{}">{}</a>', url, attachment.original_name)

@@ -1,3 +1,4 @@
+from django.db.models import Q
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
@@ -6,7 +7,7 @@ from hoa_portal.api.viewsets import PortalViewSet
 from members.permissions import is_focal_point, is_secretariat
 
 from .filters import ConferenceFilter, MeetingFilter
-from .models import Meeting, MinisterialConference
+from .models import Meeting, MeetingKind, MinisterialConference
 from .permissions import can_record_meeting
 from .serializers import ConferenceSerializer, MeetingSerializer
 
@@ -49,7 +50,14 @@ class MeetingViewSet(PortalViewSet):
     ordering = ["-date", "id"]
 
     def get_queryset(self):
-        return Meeting.objects.visible_to(self.request.user).select_related("cbm", "host")
+        user = self.request.user
+        meetings = Meeting.objects.visible_to(user)
+        if self.request.method not in SAFE_METHODS and not is_secretariat(user):
+            # An RTG the caller may read but not record is not found for a write (404, goal 4);
+            # a SOM or AM is found, and refused (403).
+            recordable = Meeting.objects.recordable_by(user).values("pk")
+            meetings = meetings.filter(~Q(kind=MeetingKind.RTG) | Q(pk__in=recordable))
+        return meetings.select_related("cbm", "host")
 
     def list_count(self, queryset):
         # Unfiltered, the list is every meeting the user may see: the tally knows how many.

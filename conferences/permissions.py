@@ -1,21 +1,14 @@
 """Who may schedule and record meetings. Pure predicates, shared by the API and the pages."""
 
-from django.db.models import Q
-from django.utils import timezone
-
 from members.permissions import is_focal_point, is_secretariat
 
-from .models import MeetingKind
+from .models import MeetingKind, cbm_ids_led_by
 
 
 def country_leads(country_id: int, cbm) -> bool:
-    """Whether the country leads the CBM today (the CBM's roles, reached without importing cbms)."""
-    today = timezone.localdate()
-    return (
-        cbm.roles.filter(role="lead", country_id=country_id, since__lte=today)
-        .filter(Q(until__isnull=True) | Q(until__gte=today))
-        .exists()
-    )
+    """Whether the country leads the CBM today: the rule MeetingQuerySet.recordable_by applies
+    to many meetings at once, asked of one."""
+    return cbm_ids_led_by(country_id).filter(cbm_id=cbm.pk).exists()
 
 
 def can_record_meeting(user, *, kind: str, cbm) -> bool:

@@ -1,9 +1,8 @@
 """Pages for ministerial conferences, their declarations and articles, and meetings."""
 
 import django_filters
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_filters.widgets import BooleanWidget
@@ -19,7 +18,7 @@ from hoa_portal.views import (
     secretariat_or_focal_point,
 )
 from members.models import Country
-from members.permissions import is_focal_point, is_secretariat
+from members.permissions import is_secretariat
 
 from .forms import ArticleForm, ConferenceForm, DeclarationForm, MeetingForm, RtgForm
 from .models import (
@@ -30,6 +29,7 @@ from .models import (
     MeetingKind,
     MeetingStatus,
     MinisterialConference,
+    cbm_ids_led_by,
 )
 from .permissions import can_record_meeting
 
@@ -266,26 +266,12 @@ class ArticleHistory(ArticlePages, PortalHistoryView):
 
 def led_cbms(user):
     """The CBMs the focal point's country leads today (the rule of conferences.permissions)."""
-    today = timezone.localdate()
-    return (
-        CBM.objects.filter(
-            roles__role="lead", roles__country_id=user.country_id, roles__since__lte=today
-        )
-        .filter(Q(roles__until__isnull=True) | Q(roles__until__gte=today))
-        .distinct()
-        .order_by("code")
-    )
+    return CBM.objects.filter(pk__in=cbm_ids_led_by(user.country_id)).order_by("code")
 
 
 def recordable_meetings(user):
-    """The meetings a user may edit: all for the secretariat; for a focal point the RTGs of the
-    CBMs its country leads; none for anyone else. Everything else is a 404."""
-    meetings = Meeting.objects.select_related("cbm", "host")
-    if is_secretariat(user):
-        return meetings
-    if is_focal_point(user):
-        return meetings.filter(kind=MeetingKind.RTG, cbm__in=led_cbms(user).values("pk"))
-    return meetings.none()
+    """The meetings a user may edit (MeetingQuerySet.recordable_by); every other is a 404."""
+    return Meeting.objects.recordable_by(user).select_related("cbm", "host")
 
 
 class MeetingFilter(django_filters.FilterSet):

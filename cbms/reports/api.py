@@ -14,7 +14,7 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch
+from django.db.models import Prefetch
 from django.http.multipartparser import MultiPartParser as DjangoMultiPartParser
 from django.http.multipartparser import MultiPartParserError
 from django.utils.encoding import force_str
@@ -28,10 +28,11 @@ from drf_spectacular.utils import (
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, ParseError
-from rest_framework.parsers import DataAndFiles, FormParser, MultiPartParser
+from rest_framework.parsers import DataAndFiles, MultiPartParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
+from hoa_portal.api.parsers import PortalFormParser
 from hoa_portal.api.viewsets import PortalViewSet
 from members.permissions import is_focal_point
 
@@ -41,6 +42,7 @@ from ..models import (
 )
 from .filters import ReportFilter
 from .permissions import can_write_report
+from .selectors import report_submissions, submission_count
 from .serializers import (
     AttachmentOut,
     CommentIn,
@@ -194,6 +196,8 @@ class ReportPermission(BasePermission):
 
 # --- The viewset --------------------------------------------------------------------------------
 
+REPORT_COLUMNS = ["id", "cbm", "conference", "country", "state"]
+ACTIVITY_COLUMNS = ["activity", "status", "percent", "note"]
 CONFLICT = OpenApiResponse(description="The report's state does not allow this step.")
 WRITE_RESPONSES = {409: CONFLICT, 412: PRECONDITION_FAILED}
 
@@ -208,6 +212,14 @@ class ProgressReportViewSet(PortalViewSet):
     http_method_names = ["get", "post", "patch", "head", "options"]
     ordering_fields = ["id", "cbm", "conference", "country", "state", "versions"]
     ordering = ["-id"]
+    # CSV and XLSX: one row per activity update, under its report's columns; a report without
+    # one still has its row.
+    export_columns = [*REPORT_COLUMNS, *ACTIVITY_COLUMNS]
+
+    def export_rows(self, item):
+        report = {column: item[column] for column in REPORT_COLUMNS}
+        for update in item["activities"] or [{}]:
+            yield {**report, **{column: update.get(column) for column in ACTIVITY_COLUMNS}}
 
     def get_queryset(self):
         return (
@@ -220,7 +232,7 @@ class ProgressReportViewSet(PortalViewSet):
                 ),
                 "attachments",
             )
-            .annotate(versions=Count("submissions", distinct=True))
+            .annotate(versions=submission_count(self.request.user))
             .order_by("-id")
         )
 
@@ -333,7 +345,9 @@ class ProgressReportViewSet(PortalViewSet):
     @extend_schema(
         request=FileIn, parameters=[IF_MATCH], responses={201: AttachmentOut, **WRITE_RESPONSES}
     )
-    @action(detail=True, methods=["post"], parser_classes=[SentNameMultiPartParser, FormParser])
+    @action(
+        detail=True, methods=["post"], parser_classes=[SentNameMultiPartParser, PortalFormParser]
+    )
     def attachments(self, request, pk=None):
         report = self.get_object()
         if not can_write_report(request.user, report):  # before reading the body
@@ -352,9 +366,15 @@ class ProgressReportViewSet(PortalViewSet):
             status=status.HTTP_201_CREATED,
         )
 
-    @extend_schema(responses=SubmissionOut(many=True))
+    @extend_schema(
+        responses=SubmissionOut(many=True),
+        description="Every submission with its reviews, for the secretariat and the reporting "
+        "country's focal points; for everyone else the accepted submission alone, without "
+        "reviews.",
+    )
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
     def versions(self, request, pk=None):
+        # The public and analysts: the accepted submission alone, without review comments.
         report = self.get_object()
-        submissions = report.submissions.prefetch_related("reviews").order_by("number")
+        submissions = report_submissions(report=report, user=request.user)
         return Response(SubmissionOut(submissions, many=True).data)

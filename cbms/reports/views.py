@@ -35,6 +35,7 @@ from ..models import (
     ReportState,
 )
 from .permissions import can_write_report
+from .selectors import report_submissions
 from .services import (
     EDITABLE_STATES,
     ReportChangedError,
@@ -113,12 +114,12 @@ class ReportStart(PolicyMixin, View):
         return redirect("cbms:report_edit", report.pk)
 
 
-def _diff(report: ProgressReport) -> dict | None:
-    """What changed between the last two submissions: narrative lines, activity status/percent."""
-    versions = list(report.submissions.order_by("-number")[:2])
+def _diff(versions: list) -> dict | None:
+    """What changed between the last two of the submissions shown: narrative lines, activity
+    status/percent."""
     if len(versions) < 2:
         return None
-    new, old = versions
+    old, new = versions[-2:]
     lines = list(
         difflib.unified_diff(
             old.narrative.splitlines(),
@@ -151,12 +152,14 @@ def _diff(report: ProgressReport) -> dict | None:
 class ReportDetail(PolicyMixin, View):
     def get(self, request, pk: int):
         report = get_object_or_404(_visible(request), pk=pk)
+        # The public and analysts: the accepted submission alone, without review comments.
+        versions = list(report_submissions(report=report, user=request.user))
         context = {
             "report": report,
             "updates": report.activity_updates.select_related("activity__priority_area"),
             "attachments": report.attachments.all(),
-            "versions": report.submissions.prefetch_related("reviews").order_by("number"),
-            "diff": _diff(report),
+            "versions": versions,
+            "diff": _diff(versions),
             "can_write": report.state in EDITABLE_STATES and can_write_report(request.user, report),
             "can_review": report.state == ReportState.SUBMITTED and is_secretariat(request.user),
         }

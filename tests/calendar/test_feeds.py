@@ -115,8 +115,9 @@ def test_a_lead_focal_points_feed_has_its_cbms_obligations_and_meetings_only(cal
 def test_a_supporting_focal_point_gets_no_obligations(cal, client):
     found = events(parse(_get(client, private_feed(cal.focal_de)).content))
     assert not [uid for uid in found if uid.startswith("obligation-")]
-    # Its meetings as it may see them (MeetingQuerySet.visible_to): RTGs of CBMs it leads only.
-    assert not [uid for uid in found if uid.startswith("meeting-")]
+    # Its CBM's meetings as it may see them (MeetingQuerySet.visible_to): the held one; the
+    # planned and cancelled RTGs are the lead country's.
+    assert [uid for uid in found if uid.startswith("meeting-")] == [meeting_uid(cal.held.pk)]
 
 
 def test_an_analysts_feed_has_every_obligation_and_the_meetings_held(cal, client):

@@ -135,7 +135,12 @@ def test_diff_between_submissions(rw, client):
     )
     report = report_submit(report=report, actor=rw.fp_fra)
     report_accept(report=report, actor=rw.staff)
-    html = client.get(reverse("cbms:report_detail", args=[report.pk])).content.decode()
+    # The reporting country's view: the public reads the accepted version alone (SPEC §5).
+    html = (
+        _login(client, rw.fp_fra)
+        .get(reverse("cbms:report_detail", args=[report.pk]))
+        .content.decode()
+    )
     assert "Changes from version 1 to 2" in html
     assert "-Line two" in html and "+Line 2 revised" in html
     assert "in_progress 30" in html and "completed 100" in html

@@ -99,9 +99,9 @@ PAGES: list[tuple[str, Args, dict]] = [
     *[(f"conferences:{n}", a, e) for n, a, e in record("article", "article")],
     ("conferences:meeting_list", NONE, PUBLIC),
     ("conferences:meeting_create", NONE, MEETING_WRITERS),
-    # Goal 4: a focal point gets 404 on a meeting of a measure its country doesn't lead, even
-    # one the public sees (MeetingQuerySet.visible_to).
-    ("conferences:meeting_detail", lambda w: [w.de_rtg.pk], {**PUBLIC, "focal_fr": 404}),
+    # A held meeting is public, whoever leads its measure (SPEC §5); goal 4's 404 is on writing
+    # it (the update, delete and history rows below).
+    ("conferences:meeting_detail", lambda w: [w.de_rtg.pk], PUBLIC),
     (
         "conferences:meeting_detail",
         lambda w: [w.de_planned_rtg.pk],
@@ -236,7 +236,9 @@ def test_edit_buttons_follow_the_role(world, client_for):
     assert not _edit_links(focal_fr.get(de_page).text)
     assert "Schedule or record an RTG" not in focal_fr.get(de_page).text
     assert "Schedule or record an RTG" in focal_fr.get(fr_page).text
-    assert focal_fr.get(de_rtg).status_code == 404
+    # A held RTG of a DE measure: public, so the FR focal point reads it, without an Edit.
+    de_rtg_page = focal_fr.get(de_rtg)
+    assert de_rtg_page.status_code == 200 and not _edit_links(de_rtg_page.text)
     assert _edit_links(focal_fr.get(fr_rtg).text)
     # The secretariat edits everything; the public nothing.
     assert _edit_links(client_for("secretariat").get(de_page).text)
