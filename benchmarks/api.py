@@ -14,6 +14,10 @@ It prints requests/s and p50/p95 latency side by side, and PASS when each API en
 least half its baseline's throughput. Before timing anything it checks that both return 200 and
 the same 100 ids, and that the server runs with DEBUG off.
 
+Then it times the exports of all 10,000 meetings, `?format=csv` and `?format=xlsx`, one request
+at a time, the two alternating for EXPORT_ROUNDS rounds, after checking that each holds every
+meeting; PASS when the XLSX export's median time is at most MAX_EXPORT_RATIO times the CSV's.
+
 The load generator is wrk when it is installed (`make bench-api` installs Debian's), else a small
 Python one (threads with keep-alive connections). Either runs for DURATION seconds per endpoint
 over CONNECTIONS connections and stops by itself; nothing leaves 127.0.0.1. The API and its
@@ -28,6 +32,7 @@ profiles 200 in-process requests per API endpoint with pyinstrument. Exits 1 on 
 import argparse
 import datetime as dt
 import http.client
+import io
 import json
 import os
 import random
@@ -40,6 +45,7 @@ import sys
 import tempfile
 import threading
 import time
+import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,6 +86,9 @@ WARMUP = 2  # seconds per endpoint, not counted
 CONNECTIONS = 4
 WORKERS = 2
 MIN_RATIO = 0.5
+EXPORT_ROUNDS = 5
+MAX_EXPORT_RATIO = 2.0
+EXPORT_TIMEOUT = 60  # seconds for one export request
 SEED = 21
 DEADLINE_DAYS = {"prioritisation": 61, "review": 240}
 INSERT_BATCH = 2000
@@ -89,6 +98,10 @@ ROOT = Path(__file__).resolve().parent.parent
 ENDPOINTS = {
     "meetings": ("/api/v1/meetings/", "/bench/baseline/meetings/"),
     "obligations": ("/api/v1/obligations/", "/bench/baseline/obligations/"),
+}
+EXPORTS = {
+    "csv": "/api/v1/meetings/?format=csv",
+    "xlsx": "/api/v1/meetings/?format=xlsx",
 }
 
 
@@ -265,8 +278,8 @@ def gunicorn(port: int):
             server.wait()
 
 
-def fetch(port: int, path: str, token: str) -> tuple[int, bytes]:
-    client = http.client.HTTPConnection(HOST, port, timeout=10)
+def fetch(port: int, path: str, token: str, timeout: float = 10) -> tuple[int, bytes]:
+    client = http.client.HTTPConnection(HOST, port, timeout=timeout)
     try:
         client.request("GET", path, headers={"Authorization": f"Token {token}", "Host": HOST})
         response = client.getresponse()
@@ -301,6 +314,34 @@ def api_url(path: str) -> str:
     return f"{path}?page_size={PAGE_SIZE}"
 
 
+# --- Exports ------------------------------------------------------------------------------------
+
+
+def exported_rows(export_format: str, body: bytes) -> int:
+    """Data rows of an export: CSV lines, or the sheet's `<row>` elements, less the header."""
+    if export_format == "csv":
+        return len(body.decode("utf-8-sig").splitlines()) - 1
+    with zipfile.ZipFile(io.BytesIO(body)) as workbook:
+        return workbook.read("xl/worksheets/sheet1.xml").count(b"<row ") - 1
+
+
+def exports_time(port: int, token: str, rounds: int) -> dict[str, list[float]]:
+    """Seconds per export of every meeting, each format in turn, after checking each holds all."""
+    for export_format, path in EXPORTS.items():
+        status, body = fetch(port, path, token, timeout=EXPORT_TIMEOUT)
+        if status != 200 or exported_rows(export_format, body) != MEETINGS:
+            sys.exit(f"{path} answered {status} without the {MEETINGS} meetings: {body[:200]!r}")
+    times: dict[str, list[float]] = {export_format: [] for export_format in EXPORTS}
+    for _ in range(rounds):
+        for export_format, path in EXPORTS.items():
+            started = time.perf_counter()
+            status, _body = fetch(port, path, token, timeout=EXPORT_TIMEOUT)
+            times[export_format].append(time.perf_counter() - started)
+            if status != 200:
+                sys.exit(f"{path} answered {status}")
+    return times
+
+
 # --- Load generators ----------------------------------------------------------------------------
 
 WRK_REPORT = """
@@ -322,6 +363,8 @@ def wrk_run(port: int, path: str, token: str, seconds: int, script: Path) -> Res
         "--timeout=10s",
         f"--script={script}",
         f"--header=Authorization: Token {token}",
+        # As browsers and HTTP libraries ask: the answers (API and baseline alike) are gzipped.
+        "--header=Accept-Encoding: gzip",
         f"http://{HOST}:{port}{path}",
     ]
     output = subprocess.run(
@@ -337,7 +380,7 @@ def python_run(port: int, path: str, token: str, seconds: int) -> Result:
     deadline = time.perf_counter() + seconds
     latencies: list[list[float]] = [[] for _ in range(CONNECTIONS)]
     errors = [0] * CONNECTIONS
-    headers = {"Authorization": f"Token {token}", "Host": HOST}
+    headers = {"Authorization": f"Token {token}", "Host": HOST, "Accept-Encoding": "gzip"}
 
     def worker(index: int) -> None:
         client = http.client.HTTPConnection(HOST, port, timeout=10)
@@ -474,6 +517,7 @@ def main() -> int:
                     slices[label].append(load(path, slice_seconds))
             for label, parts in slices.items():
                 results[(name, label)] = Result.combined(parts)
+        export_times = exports_time(port, token, EXPORT_ROUNDS)
 
     print()
     print(
@@ -502,6 +546,21 @@ def main() -> int:
                 f"{api.errors + baseline.errors} errors",
             )
         )
+    medians = {name: statistics.median(times) for name, times in export_times.items()}
+    print(
+        f"Exports of all {MEETINGS:,} meetings, one request at a time, median of "
+        f"{EXPORT_ROUNDS} (alternating): "
+        + ", ".join(f"{name} {seconds:.3f} s" for name, seconds in medians.items())
+    )
+    print()
+    export_ratio = medians["xlsx"] / medians["csv"]
+    checks.append(
+        (
+            export_ratio <= MAX_EXPORT_RATIO,
+            f"xlsx export: {medians['xlsx']:.3f} s = {export_ratio:.2f}x the CSV export's "
+            f"{medians['csv']:.3f} s (<= {MAX_EXPORT_RATIO:g}x)",
+        )
+    )
     for passed, description in checks:
         print(f"{'PASS' if passed else 'FAIL'} {description}")
     failed = not all(passed for passed, _ in checks)

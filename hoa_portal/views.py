@@ -27,7 +27,7 @@ from django.forms.widgets import (
     Select,
     SelectMultiple,
 )
-from django.http import HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
+from django.http import HttpResponseBadRequest, HttpResponseBase, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -40,7 +40,13 @@ from django.views.generic import DetailView, ListView
 from django.views.generic.edit import CreateView, DeleteView, UpdateView
 from django_htmx.http import HttpResponseClientRedirect
 
-from hoa_portal.api.renderers import csv_lines
+from hoa_portal.api.renderers import (
+    EXPORT_CHUNK,
+    EXPORT_FORMATS,
+    ExportColumn,
+    Table,
+    export_response,
+)
 from members.permissions import can_edit_records, can_see_compliance, is_focal_point, is_secretariat
 
 SEARCH_MAX_LENGTH = 100
@@ -133,9 +139,10 @@ def resolve(obj, path: str):
 
 @dataclass(frozen=True)
 class Column:
-    """One column of a list page and of its CSV export."""
+    """One column of a list page and of its CSV and XLSX exports (`raw`: dates, numbers and
+    booleans stay themselves in a workbook)."""
 
-    key: str  # CSV header
+    key: str  # the exports' header
     label: str
     value: str | Callable[[Any], Any]  # an attribute path or a function of the row
     sort: str | None = None  # the ordering expression, if the column sorts
@@ -146,14 +153,6 @@ class Column:
 
     def html(self, obj) -> str:
         return display(self.raw(obj))
-
-    def csv(self, obj) -> str:
-        value = self.raw(obj)
-        if isinstance(value, dt.date):
-            return value.isoformat()
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        return "" if value is None else str(value)
 
 
 @dataclass(frozen=True)
@@ -168,8 +167,9 @@ class Row:
 
 class PortalListView(PolicyMixin, ListView):
     """Filter (a FilterSet), search (`?q=`), sort (`?sort=`), paginate (`?page=`), export
-    (`?format=csv`: every matching row, streamed). htmx requests aimed at the results get only
-    the results, so a filter change costs no page load."""
+    (`?format=csv`, streamed, or `?format=xlsx`: every matching row, through the API's writers).
+    htmx requests aimed at the results get only the results, so a filter change costs no page
+    load."""
 
     policy = staticmethod(anyone)
     template_name = "portal/list.html"
@@ -183,7 +183,7 @@ class PortalListView(PolicyMixin, ListView):
     intro = ""
     detail_url_name: str | None = None
     create_url_name: str | None = None
-    csv_filename = "export"
+    csv_filename = "export"  # of both exports, and the workbook's sheet
 
     def base_queryset(self) -> QuerySet:
         """The rows this user may see, with what the columns need joined in."""
@@ -256,23 +256,22 @@ class PortalListView(PolicyMixin, ListView):
         return bool(self.create_url_name) and can_edit_records(self.request.user)
 
     def get(self, request, *args, **kwargs):
-        if request.GET.get("format") == "csv":
-            return self.csv_response()
+        export_format = request.GET.get("format")
+        if export_format in EXPORT_FORMATS:
+            return self.export_response(export_format)
         return super().get(request, *args, **kwargs)
 
-    def csv_response(self) -> StreamingHttpResponse:
+    def export_response(self, export_format: str) -> HttpResponseBase:
+        """Every row the filters and search match, in the page's order."""
         queryset = self.get_queryset()
         columns = self.columns
 
         def rows():
-            for obj in queryset.iterator(chunk_size=500):
-                yield {column.key: column.csv(obj) for column in columns}
+            for obj in queryset.iterator(chunk_size=EXPORT_CHUNK):
+                yield {column.key: column.raw(obj) for column in columns}
 
-        response = StreamingHttpResponse(
-            csv_lines(rows(), [column.key for column in columns]), content_type="text/csv"
-        )
-        response["Content-Disposition"] = f'attachment; filename="{self.csv_filename}.csv"'
-        return response
+        table = Table(self.csv_filename, [ExportColumn(column.key) for column in columns], rows())
+        return export_response(export_format, [table], filename=self.csv_filename)
 
     def get_template_names(self):
         htmx = getattr(self.request, "htmx", None)
@@ -652,5 +651,9 @@ def _history_value(field, value, names) -> str:
 def not_found(request, exception):
     """API clients get JSON for any unknown /api/ address; people get the portal's page."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Not found."}, status=404)
+        return api_not_found(request)
     return page_not_found(request, exception)
+
+
+def api_not_found(request, *args, **kwargs):
+    return JsonResponse({"detail": "Not found."}, status=404)

@@ -4,6 +4,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from hoa_portal.api.permissions import SignedInReads
+from hoa_portal.api.renderers import SpreadsheetRenderer, Table, columns_of
 from hoa_portal.api.viewsets import PortalReadOnlyViewSet
 
 from ..records.api import CBMViewSet
@@ -15,14 +16,25 @@ from .serializers import ComplianceOut, ComplianceQuery, ObligationOut
 # The CBMs of /cbms/ with their compliance on a day. The records know nothing of the rule, so the
 # rule's subject adds its action to their viewset (whose docstring the schema keeps showing).
 class CBMComplianceViewSet(CBMViewSet):
+    export_actions = ["compliance"]  # `?format=csv|xlsx`: a row per obligation (the schema says)
+
     @extend_schema(parameters=[ComplianceQuery], responses=ComplianceOut)
     @action(detail=True, methods=["get"], permission_classes=[SignedInReads])
     def compliance(self, request, code=None):
         query = ComplianceQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         on = query.validated_data.get("on") or timezone.localdate()
-        report = cbm_compliance_on(cbm=self.get_object(), on=on)
-        return Response(ComplianceOut(report).data)
+        data = ComplianceOut(cbm_compliance_on(cbm=self.get_object(), on=on)).data
+        renderer = request.accepted_renderer
+        if isinstance(renderer, SpreadsheetRenderer):
+            # One row per obligation; the annual counts are a sheet of their own (XLSX only).
+            fields = ComplianceOut().fields
+            tables = [
+                Table(name, columns_of(fields[name].child), data[name])
+                for name in ("obligations", "annual")
+            ]
+            return renderer.export(tables, filename=f"compliance-{data['cbm']}-{data['on']}")
+        return Response(data)
 
 
 class ObligationViewSet(PortalReadOnlyViewSet):

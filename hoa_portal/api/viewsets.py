@@ -1,7 +1,8 @@
 """The base every API viewset stands on, so none can skip scoping, export or input hygiene."""
 
 import functools
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,30 +11,71 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from rest_framework import ISO_8601, serializers, viewsets
 from rest_framework.exceptions import ValidationError
-from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.settings import api_settings
 
-from .filters import PortalFilterBackend
+from .deletion import record_delete
+from .filters import PortalFilterBackend, StrictOrderingFilter
 from .permissions import SecretariatWritesOthersRead
-from .renderers import csv_streaming_response
+from .renderers import EXPORT_CHUNK, SpreadsheetRenderer, Table, columns_of
 
 
 class ExportMixin:
-    """`?format=csv` streams every row matching the filters; `?format=json` is the page."""
+    """`?format=csv` and `?format=xlsx` give every row matching the filters, in the list's order,
+    as one table (a CSV file; a workbook of one sheet); `?format=json` is the page.
+
+    Where a row holds a list analysts count one by one (a report's activity updates), a viewset
+    spreads it: `export_columns` names the columns, `export_rows` turns one item into its rows.
+    """
+
+    export_columns: list[str] | None = None  # None: the readable fields of the serializer
 
     def list(self, request, *args, **kwargs):
-        if request.accepted_renderer.format != "csv":
+        renderer = request.accepted_renderer
+        if not isinstance(renderer, SpreadsheetRenderer):
             return super().list(request, *args, **kwargs)
+        refuse_bad_paging(self.paginator, request)
         queryset = self.filter_queryset(self.get_queryset())
         serializer_class = self.get_serializer_class()
         context = self.get_serializer_context()
-        return csv_streaming_response(
-            queryset=queryset,
-            serialize=lambda rows: serializer_class(rows, many=True, context=context).data,
-            header=list(serializer_class(context=context).fields),
-            filename=self.basename,
-        )
+        columns = columns_of(serializer_class(context=context), self.export_columns)
+
+        def rows() -> Iterator[dict]:
+            for item in export_items(queryset, serializer_class, context):
+                yield from self.export_rows(item)
+
+        table = Table(self.basename, columns, rows())
+        return renderer.export([table], filename=self.basename)
+
+    def export_rows(self, item: dict) -> Iterable[dict]:
+        return (item,)
+
+
+def refuse_bad_paging(paginator, request) -> None:
+    """An export is every row, so it reads neither `page` nor `page_size`; a malformed one is
+    refused all the same, as on the JSON page: the list's parameters follow one rule whatever
+    the format (the schema can only document one)."""
+    if paginator is not None:
+        paginator.get_page_size(request)
+        paginator.get_page_number(request)
+
+
+def export_items(queryset: QuerySet, serializer_class, context: dict) -> Iterator[dict]:
+    """The serializer's output for every row, read and serialized a chunk at a time.
+
+    One query (a cursor), not a page after another: pages of a list ordered by a column with
+    ties (`?ordering=kind`) may overlap or leave rows out. Read as `.values()` where the JSON
+    list is (ValuesListMixin), which skips building model instances.
+    """
+    columns = values_columns(serializer_class)
+    if columns is not None:
+        rows = queryset.values(*(column.path for column in columns))
+        for row in rows.iterator(chunk_size=EXPORT_CHUNK):
+            yield values_item(row, columns)
+        return
+    objects = queryset.iterator(chunk_size=EXPORT_CHUNK)
+    while chunk := list(itertools.islice(objects, EXPORT_CHUNK)):
+        yield from serializer_class(chunk, many=True, context=context).data
 
 
 class AtomicWritesMixin:
@@ -79,23 +121,12 @@ class ValuesListMixin:
 
     def list(self, request, *args, **kwargs):
         columns = values_columns(self.get_serializer_class())
-        if columns is None or request.accepted_renderer.format == "csv":
+        if columns is None or isinstance(request.accepted_renderer, SpreadsheetRenderer):
             return super().list(request, *args, **kwargs)
         queryset = self.filter_queryset(self.get_queryset())
         rows = queryset.values(*(column.path for column in columns))
         page = self.paginate_queryset(CountedBy(rows, self.list_count(queryset)))
-        return self.get_paginated_response(
-            [
-                {
-                    column.name: value
-                    if column.represent is None or value is None
-                    else column.represent(value)
-                    for column in columns
-                    for value in (row[column.path],)
-                }
-                for row in page
-            ]
-        )
+        return self.get_paginated_response([values_item(row, columns) for row in page])
 
     def paginate_queryset(self, queryset):
         if not isinstance(queryset, CountedBy):
@@ -138,6 +169,15 @@ class ValuesColumn:
     path: str
     # None where the field would return the database value as it is.
     represent: Callable[[Any], Any] | None
+
+
+def values_item(row: dict, columns: tuple[ValuesColumn, ...]) -> dict:
+    """One `.values()` row as the serializer would give it."""
+    return {
+        column.name: value if column.represent is None or value is None else column.represent(value)
+        for column in columns
+        for value in (row[column.path],)
+    }
 
 
 # Fields whose to_representation returns a value read from their column unchanged...
@@ -195,13 +235,16 @@ def values_columns(serializer_class) -> tuple[ValuesColumn, ...] | None:
 class PortalReadOnlyViewSet(
     AtomicWritesMixin, RejectNulMixin, ExportMixin, ValuesListMixin, viewsets.ReadOnlyModelViewSet
 ):
-    filter_backends = [PortalFilterBackend, OrderingFilter]
+    filter_backends = [PortalFilterBackend, StrictOrderingFilter]
     permission_classes = [SecretariatWritesOthersRead]
 
 
 class PortalViewSet(
     AtomicWritesMixin, RejectNulMixin, ExportMixin, ValuesListMixin, viewsets.ModelViewSet
 ):
-    filter_backends = [PortalFilterBackend, OrderingFilter]
+    filter_backends = [PortalFilterBackend, StrictOrderingFilter]
     permission_classes = [SecretariatWritesOthersRead]
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+    def perform_destroy(self, instance):
+        record_delete(instance)

@@ -133,7 +133,7 @@ def test_the_csv_export_has_the_same_columns(api, reader):
     _notice(reader, "a")
     response = api.get(LIST, {"format": "csv"})
     assert response.status_code == 200
-    header = b"".join(response.streaming_content).decode().splitlines()[0]
+    header = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()[0]
     assert header.split(",") == ["id", "subject", "body", "link", "created_at", "read"]
 
 

@@ -268,7 +268,8 @@ def test_csv_export(rw, client_as):
     rw.start()
     response = client_as("staff").get(URL, {"format": "csv"})
     assert response.status_code == 200
-    assert b"".join(response.streaming_content).startswith(b"id,cbm,conference,country,state")
+    body = b"".join(response.streaming_content).decode("utf-8-sig")  # UTF-8 with a BOM
+    assert body.startswith("id,cbm,conference,country,state")
 
 
 def test_list_queries_do_not_grow(rw, client_as, django_assert_max_num_queries):
