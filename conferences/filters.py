@@ -1,3 +1,5 @@
+import re
+
 import django_filters
 from django import forms
 
@@ -5,11 +7,24 @@ from members.models import Country
 
 from .models import ConferenceStatus, Meeting, MeetingKind, MeetingStatus, MinisterialConference
 
+WHOLE_NUMBER = re.compile(r"-?[0-9]+", re.ASCII)
+
+
+class WholeNumberField(forms.IntegerField):
+    """A whole number as written in the schema's `integer`: ASCII digits, a sign allowed.
+    Django's IntegerField also reads `1.0`, ` 1` and `١` as 1."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not WHOLE_NUMBER.fullmatch(str(value)):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
 
 class IntegerFilter(django_filters.NumberFilter):
-    """Whole numbers only: `?number=1.5` is a 400, not silently the first conference."""
+    """Whole numbers only: `?number=1.5` (or `1.0`) is a 400, not silently the first
+    conference."""
 
-    field_class = forms.IntegerField
+    field_class = WholeNumberField
 
 
 class ConferenceFilter(django_filters.FilterSet):

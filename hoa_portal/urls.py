@@ -2,12 +2,13 @@ from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from cbms.compliance.schedule_views import ReminderSchedule
 from cbms.compliance.views import ComplianceDashboard, MyCountry
 from cbms.records.views.home import HomeView, RecordsIndex
+from hoa_portal.views import api_not_found
 from members.views import SecondFactorRecoveryCodes, SecondFactorSetup, SecondFactorVerify
 
 urlpatterns = [
@@ -23,6 +24,8 @@ urlpatterns = [
         ),
         name="api-docs",
     ),
+    # Any other /api/ address is a JSON 404, with DEBUG on too (handler404 serves only without).
+    re_path(r"^api/", api_not_found),
     path("", HomeView.as_view(), name="home"),
     path(
         "accounts/login/",

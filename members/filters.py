@@ -1,7 +1,6 @@
 import django_filters
-from django import forms
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext_lazy as _
+
+from hoa_portal.api.filters import StrictBooleanFilter
 
 from .models import Country, Notification, ParticipationKind, Role, User
 
@@ -15,7 +14,7 @@ class CountryFilter(django_filters.FilterSet):
     participation = django_filters.ChoiceFilter(choices=ParticipationKind.choices)
     since = django_filters.DateFromToRangeFilter()
     until = django_filters.DateFromToRangeFilter()
-    ongoing = django_filters.BooleanFilter(
+    ongoing = StrictBooleanFilter(
         method="filter_ongoing", label="The country is shown with a period that has no end."
     )
 
@@ -37,28 +36,6 @@ class UserFilter(django_filters.FilterSet):
     class Meta:
         model = User
         fields = ["username", "email", "role", "country"]
-
-
-class StrictBooleanField(forms.NullBooleanField):
-    """true or false (or left out); anything else is a 400 naming the filter, not ignored."""
-
-    widget = forms.TextInput  # the boolean widgets read anything unknown as "left out"
-
-    def to_python(self, value):
-        if value in (None, ""):
-            return None
-        if value in (True, "true", "True", "1"):
-            return True
-        if value in (False, "false", "False", "0"):
-            return False
-        raise ValidationError(_("Say true or false."), code="invalid")
-
-    def validate(self, value):
-        pass
-
-
-class StrictBooleanFilter(django_filters.BooleanFilter):
-    field_class = StrictBooleanField
 
 
 class NotificationFilter(django_filters.FilterSet):

@@ -2,6 +2,7 @@ import django_filters
 
 from conferences.filters import IntegerFilter
 from conferences.models import MinisterialConference
+from hoa_portal.api.filters import StrictBooleanFilter
 
 from ..models import CBM, Obligation, ObligationKind, ObligationStatus
 
@@ -15,6 +16,7 @@ class ObligationFilter(django_filters.FilterSet):
     )
     kind = django_filters.ChoiceFilter(choices=ObligationKind.choices)
     status = django_filters.ChoiceFilter(choices=ObligationStatus.choices)
+    estimated = StrictBooleanFilter()
     window_start = django_filters.DateFromToRangeFilter()
     deadline = django_filters.DateFromToRangeFilter()
     met_by = IntegerFilter(label="Id of the meeting that met the obligation.")

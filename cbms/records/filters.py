@@ -4,6 +4,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
+from hoa_portal.api.filters import StrictBooleanFilter
 from members.models import Country
 from organizations.models import Organization
 
@@ -65,7 +66,7 @@ class CBMRoleFilter(django_filters.FilterSet):
     role = django_filters.ChoiceFilter(choices=RoleKind.choices)
     since = django_filters.DateFromToRangeFilter()
     until = django_filters.DateFromToRangeFilter()
-    ongoing = django_filters.BooleanFilter(field_name="until", lookup_expr="isnull")
+    ongoing = StrictBooleanFilter(field_name="until", lookup_expr="isnull")
     on = django_filters.DateFilter(method="filter_on", label="Roles in force on this day.")
 
     class Meta:

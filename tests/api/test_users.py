@@ -172,7 +172,7 @@ def test_an_account_in_the_history_is_kept_and_the_api_says_deactivate(world, st
 
     response = other_staff.delete(f"/api/v1/users/{author.pk}/")
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "deactivate" in json.dumps(response.json())
     assert snapshot() == before
 
@@ -181,5 +181,5 @@ def test_nobody_deletes_their_own_account(world, staff):
     me = world.users["secretariat"]
     response = staff.delete(f"/api/v1/users/{me.pk}/")
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert User.objects.filter(pk=me.pk).exists()
