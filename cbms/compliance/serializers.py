@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from ..models import Obligation
+from ..models import Obligation, ObligationKind, ObligationStatus
 
 
 class ObligationOut(serializers.ModelSerializer):
@@ -27,11 +27,11 @@ class ObligationOnDayOut(serializers.Serializer):
     id = serializers.IntegerField(allow_null=True)
     cbm = serializers.CharField()
     conference = serializers.IntegerField()
-    kind = serializers.ChoiceField(choices=["prioritisation", "review"])
+    kind = serializers.ChoiceField(choices=ObligationKind.choices)
     window_start = serializers.DateField()
     deadline = serializers.DateField()
     estimated = serializers.BooleanField()
-    status = serializers.CharField()
+    status = serializers.ChoiceField(choices=ObligationStatus.choices)
     met_by = serializers.IntegerField(allow_null=True)
     evaluated_on = serializers.DateField()
 

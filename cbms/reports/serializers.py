@@ -3,6 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from conferences.models import MinisterialConference
+from hoa_portal.api.timestamps import api_timestamp
 from members.models import Country
 
 from ..models import (
@@ -40,6 +41,18 @@ class ActivityUpdateSerializer(serializers.ModelSerializer):
         if value not in ActivityStatus.values:
             raise serializers.ValidationError(f"One of {', '.join(ActivityStatus.values)}.")
         return value
+
+    def validate(self, attrs):
+        # The list replaces every update, so each item is whole on a PATCH too; DRF's partial
+        # mode reaches nested items and would let one through without its activity (a 500).
+        missing = {
+            name: [field.error_messages["required"]]
+            for name, field in self.fields.items()
+            if field.required and not field.read_only and field.source not in attrs
+        }
+        if missing:
+            raise serializers.ValidationError(missing)
+        return super().validate(attrs)
 
 
 class AttachmentOut(serializers.ModelSerializer):
@@ -137,6 +150,6 @@ class SubmissionOut(serializers.ModelSerializer):
     )
     def get_reviews(self, submission) -> list:
         return [
-            {"decision": r.decision, "comment": r.comment, "at": r.at.isoformat()}
+            {"decision": r.decision, "comment": r.comment, "at": api_timestamp(r.at)}
             for r in submission.reviews.all()
         ]

@@ -22,7 +22,7 @@ SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key" if DEBUG else env
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "hoa_portal.apps.PortalAdminConfig",  # django.contrib.admin, for the secretariat only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -48,6 +48,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # gzip above the ETag, so the tag is the digest of the body the view wrote (api/middleware.py).
+    "hoa_portal.api.middleware.CompressionMiddleware",
+    "hoa_portal.api.middleware.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -88,6 +91,15 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # `make run` for a small team. Each request's transaction (ATOMIC_REQUESTS) takes the write
+    # lock as it begins (IMMEDIATE), so a second writer waits its turn, up to `timeout` seconds,
+    # instead of failing at its first write with "database is locked" once the other has written.
+    # WAL lets the reads outside a transaction (a session's look-up before the view) go on while
+    # a request writes.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"init_command": "PRAGMA journal_mode=WAL", "transaction_mode": "IMMEDIATE", "timeout": 20}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "members.User"
@@ -183,11 +195,22 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["hoa_portal.api.permissions.SecretariatWritesOthersRead"],
-    "DEFAULT_FILTER_BACKENDS": ["hoa_portal.api.filters.PortalFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "hoa_portal.api.filters.PortalFilterBackend",
+        "hoa_portal.api.filters.StrictOrderingFilter",
+    ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        # No browsable API: its pages break the Content-Security-Policy (inline styles), so a
+        # browser gets JSON; /api/docs/ is where people read and try the API.
         "hoa_portal.api.renderers.CSVRenderer",
+        "hoa_portal.api.renderers.XLSXRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": [
+        # JSON and forms within DATA_UPLOAD_MAX_MEMORY_SIZE; JSON nested within MAX_JSON_DEPTH.
+        "hoa_portal.api.parsers.PortalJSONParser",
+        "hoa_portal.api.parsers.PortalFormParser",
+        "rest_framework.parsers.MultiPartParser",
     ],
     "EXCEPTION_HANDLER": "hoa_portal.api.exceptions.portal_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
@@ -197,21 +220,39 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     # ISO 8601 (YYYY-MM-DD), zero-padded even for a year before 1000.
     "DATE_FORMAT": "iso-8601",
+    # Moments are written in UTC, whole seconds, with `Z`, by the field every model DateTimeField
+    # maps to (hoa_portal.api.timestamps): this format alone would keep Kabul's offset.
+    "DATETIME_FORMAT": "iso-8601",
 }
 SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "hoa_portal.api.schema.document_errors",
+        "hoa_portal.api.schema.share_enums_and_drop_unused",
     ],
     "TITLE": "HoA-IP CBM Secretariat Tracker API",
     "VERSION": "1.0.0",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # Two fields are called `role`: a user's (members.Role) and a CBM role's (cbms.RoleKind).
+    # Request and response models apart, so read-only fields are absent from what a generated
+    # client sends and required where it reads (hoa_portal/api/schema.py says the rest).
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The schema describes the API, not itself: /api/schema/ is not an operation of a client.
+    "SERVE_INCLUDE_SCHEMA": False,
+    # One enum per set of choices, named after it: several fields are called `kind` or `status`.
     "ENUM_NAME_OVERRIDES": {
         "UserRoleEnum": "members.models.Role",
         "CbmRoleKindEnum": "cbms.models.RoleKind",
+        "ParticipationEnum": "members.models.ParticipationKind",
+        "OrganizationKindEnum": "organizations.models.OrganizationKind",
+        "ConferenceStatusEnum": "conferences.models.ConferenceStatus",
+        "MeetingKindEnum": "conferences.models.MeetingKind",
+        "MeetingStatusEnum": "conferences.models.MeetingStatus",
+        "ObligationKindEnum": "cbms.models.ObligationKind",
+        "ObligationStatusEnum": "cbms.models.ObligationStatus",
+        "ReportStateEnum": "cbms.models.ReportState.values",
+        "ActivityStatusEnum": "cbms.models.ActivityStatus.values",
+        "ReviewDecisionEnum": "cbms.models.ReviewDecision.values",
     },
 }
 
