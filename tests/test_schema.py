@@ -36,6 +36,7 @@ import schemathesis
 from django.core.management import call_command
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
+from django.test import Client
 from django.urls import reverse
 from drf_spectacular.drainage import GENERATOR_STATS
 from hypothesis import HealthCheck, settings
@@ -320,6 +321,21 @@ def test_an_unrouted_api_url_answers_json(api_data, secretariat_client):
 
     assert response.status_code == 404
     assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_an_unrouted_api_url_answers_json_to_a_write_too(db, method):
+    """Found by schemathesis at 100 examples: `DELETE /api/v1/meetings/0.5/` (no route: an id
+    has no dot) reached the catch-all JSON 404 view, whose CSRF check, there being no token,
+    answered Django's HTML 403 page. Browsers' and scripts' writes alike get the JSON 404."""
+    client = Client(enforce_csrf_checks=True)
+    client.cookies["sessionid"] = "not-a-session"
+
+    response = getattr(client, method)("/api/v1/meetings/0.5/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
+    assert response.json() == {"detail": "Not found."}
 
 
 def test_creating_a_user_without_a_role_is_not_a_server_error(api_data, secretariat_client):
