@@ -158,15 +158,16 @@ def _remote_template(
     )
 
 
-def _docm() -> bytes:
-    """A macro-enabled Word document as Word writes one, renamed .docx."""
+def _macro_enabled(base, main_type: str, part_folder: str, rels: str) -> bytes:
+    """A macro-enabled Office document as Office writes one (its VBA project, its content type
+    and the relationship to it), renamed to the macro-free extension."""
     return _office(
-        DOCX,
+        base,
         edit={
             "[Content_Types].xml": lambda text: _with_types(
                 '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>'
-            )(_content_type(DOCM_MAIN)(text)),
-            "word/_rels/document.xml.rels": _with_relationship(
+            )(_content_type(main_type)(text)),
+            rels: _with_relationship(
                 _relationship(
                     "rId98",
                     "http://schemas.microsoft.com/office/2006/relationships/vbaProject",
@@ -174,27 +175,16 @@ def _docm() -> bytes:
                 )
             ),
         },
-        add={"word/vbaProject.bin": OLE_HEADER},
+        add={f"{part_folder}/vbaProject.bin": OLE_HEADER},
     )
+
+
+def _docm() -> bytes:
+    return _macro_enabled(DOCX, DOCM_MAIN, "word", "word/_rels/document.xml.rels")
 
 
 def _xlsm() -> bytes:
-    return _office(
-        XLSX,
-        edit={
-            "[Content_Types].xml": lambda text: _with_types(
-                '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>'
-            )(_content_type(XLSM_MAIN)(text)),
-            "xl/_rels/workbook.xml.rels": _with_relationship(
-                _relationship(
-                    "rId98",
-                    "http://schemas.microsoft.com/office/2006/relationships/vbaProject",
-                    "vbaProject.bin",
-                )
-            ),
-        },
-        add={"xl/vbaProject.bin": OLE_HEADER},
-    )
+    return _macro_enabled(XLSX, XLSM_MAIN, "xl", "xl/_rels/workbook.xml.rels")
 
 
 def _external_workbook_link() -> bytes:
