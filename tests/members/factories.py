@@ -1,8 +1,21 @@
 import datetime as dt
+import string
 
 import factory
 
 from members.models import Country, Participation, ParticipationKind, Role, User
+
+# Generated codes come from ISO 3166's user-assigned ranges (QMA–QZZ, XAA–XZZ), so they never
+# meet a real country or a code a test names: get_or_create would otherwise hand back FRA or AFG
+# when the sequence reaches it, and a test creating "100 new countries" would get 99.
+_UNASSIGNED_CODES = [
+    code
+    for code in (
+        *(f"Q{b}{c}" for b in string.ascii_uppercase[12:] for c in string.ascii_uppercase),
+        *(f"X{b}{c}" for b in string.ascii_uppercase for c in string.ascii_uppercase),
+    )
+    if code != "XYZ"
+]
 
 
 class CountryFactory(factory.django.DjangoModelFactory):
@@ -10,7 +23,7 @@ class CountryFactory(factory.django.DjangoModelFactory):
         model = Country
         django_get_or_create = ("code",)
 
-    code = factory.Sequence(lambda n: "".join(chr(65 + (n // 26**i) % 26) for i in (2, 1, 0)))
+    code = factory.Sequence(lambda n: _UNASSIGNED_CODES[n % len(_UNASSIGNED_CODES)])
     name = factory.Sequence(lambda n: f"Country {n}")
 
 
