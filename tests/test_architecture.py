@@ -17,7 +17,13 @@ LAYERS = (
     # Who is who and who may do what: the one place every page, API call and service asks.
     ("members.models", "members.permissions"),
     # The page, admin and API machinery every app's views stand on.
-    ("hoa_portal.views", "hoa_portal.admin", "hoa_portal.api", "hoa_portal.month_names"),
+    (
+        "hoa_portal.views",
+        "hoa_portal.admin",
+        "hoa_portal.api",
+        "hoa_portal.month_names",
+        "hoa_portal.spreadsheets",
+    ),
     ("members",),
     ("organizations",),
     ("conferences",),
@@ -26,6 +32,8 @@ LAYERS = (
     ("cbms.records",),
     ("cbms.compliance",),
     ("cbms.reports",),
+    # Spreadsheet imports and bulk edits of the records of every app.
+    ("cbms.imports",),
     # The app's wiring: its config, admin, URLs and commands.
     ("cbms",),
     # The project's wiring: settings, URLs, Celery, the token endpoint.

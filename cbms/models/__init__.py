@@ -1,4 +1,5 @@
 from .cbm import CBM, CBMName, CBMRole, RoleKind
+from .imports import ImportKind, ImportSource, ImportStatus, SpreadsheetImport
 from .obligations import ComplianceOutbox, Obligation, ObligationKind, ObligationStatus
 from .plans import Activity, ImplementationPlanVersion, PlanStatus, PriorityArea
 from .reminders import (
@@ -21,6 +22,10 @@ from .reports import (
 )
 
 __all__ = [
+    "ImportKind",
+    "ImportSource",
+    "ImportStatus",
+    "SpreadsheetImport",
     "Invitation",
     "InvitationDelivery",
     "InvitationMethod",

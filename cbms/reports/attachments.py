@@ -156,6 +156,14 @@ def attachment_validate(uploaded_file) -> AttachmentKind:
     return kind
 
 
+def office_package_check(uploaded_file, suffix: str) -> None:
+    """The checks by content an Office attachment gets (a package of the kind its name says,
+    without macros or content from elsewhere), for another upload of such a file (a spreadsheet
+    to import); a ValidationError on `file` if it fails them."""
+    _zip_check(uploaded_file, ATTACHMENT_KINDS[suffix])
+    uploaded_file.seek(0)
+
+
 def _pdf_check(uploaded_file) -> None:
     uploaded_file.seek(0)
     head = uploaded_file.read(POLYGLOT_HEAD_BYTES)

@@ -341,3 +341,7 @@ LOGGING = {
 
 # Progress report attachments (PDF, DOCX, XLSX), checked by content as well as by name.
 REPORT_ATTACHMENT_MAX_BYTES = env.int("REPORT_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+
+# Spreadsheet imports (cbms/imports): the largest file and the most rows one import reads.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=10_000)

@@ -1,0 +1,71 @@
+import datetime as dt
+import io
+from dataclasses import dataclass
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from cbms.imports.services import import_preview, resource_table
+from cbms.imports.kinds import IMPORTABLE
+from cbms.models import CBMRole, RoleKind
+from conferences.models import Meeting, MeetingKind, MeetingStatus
+from hoa_portal.api.renderers import csv_chunks, xlsx_file
+from members.models import Country, User
+from tests.cbms.factories import CBMFactory, LeadRoleFactory
+from tests.conferences.factories import MeetingFactory, RtgFactory
+from tests.members.factories import CountryFactory, FocalPointFactory, SecretariatFactory
+
+
+@dataclass
+class Records:
+    afghanistan: Country
+    turkey: Country
+    ct: object
+    drr: object
+    staff: User
+    afghan_focal_point: User
+    meetings: list[Meeting]
+
+
+@pytest.fixture
+def records(db) -> Records:
+    afghanistan = CountryFactory(code="AFG", name="Afghanistan")
+    turkey = CountryFactory(code="TUR", name="Turkey")
+    ct = CBMFactory(code="CT", name="Counter Terrorism")
+    drr = CBMFactory(code="DRR", name="Disaster Risk Reduction")
+    LeadRoleFactory(cbm=ct, country=afghanistan, since=dt.date(2012, 6, 14))
+    LeadRoleFactory(cbm=drr, country=turkey, since=dt.date(2012, 6, 14))
+    meetings = [
+        RtgFactory(cbm=ct, date=dt.date(2015, 3, 1), city="Kabul", host=afghanistan),
+        RtgFactory(cbm=ct, date=dt.date(2016, 5, 2), city="Herat", host=afghanistan),
+        RtgFactory(cbm=drr, date=dt.date(2016, 6, 3), city="Ankara", host=turkey),
+        MeetingFactory(kind=MeetingKind.SOM, date=dt.date(2016, 9, 1), city="Baku"),
+    ]
+    return Records(
+        afghanistan=afghanistan,
+        turkey=turkey,
+        ct=ct,
+        drr=drr,
+        staff=SecretariatFactory(username="staff"),
+        afghan_focal_point=FocalPointFactory(username="fp-afg", country=afghanistan),
+        meetings=meetings,
+    )
+
+
+def exported(kind: str, actor: User, file_format: str = "xlsx", queryset=None) -> bytes:
+    """The records as the import page exports them, as a file's bytes."""
+    resource = IMPORTABLE[kind].resource(actor=actor)
+    table = resource_table(
+        resource, resource.get_queryset() if queryset is None else queryset, name=kind
+    )
+    if file_format == "csv":
+        return b"".join(csv_chunks(table))
+    return xlsx_file([table]).read()
+
+
+def upload(data: bytes, name: str = "meetings.xlsx") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data)
+
+
+def preview(kind: str, data: bytes, actor: User, name: str = "meetings.xlsx"):
+    return import_preview(kind=kind, uploaded_file=upload(data, name), actor=actor)
