@@ -1,14 +1,12 @@
 import datetime as dt
-import io
 from dataclasses import dataclass
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from cbms.imports.services import import_preview, resource_table
 from cbms.imports.kinds import IMPORTABLE
-from cbms.models import CBMRole, RoleKind
-from conferences.models import Meeting, MeetingKind, MeetingStatus
+from cbms.imports.services import import_preview, resource_table
+from conferences.models import Meeting, MeetingKind
 from hoa_portal.api.renderers import csv_chunks, xlsx_file
 from members.models import Country, User
 from tests.cbms.factories import CBMFactory, LeadRoleFactory

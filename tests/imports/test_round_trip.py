@@ -1,7 +1,6 @@
 import io
 
 import openpyxl
-import pytest
 
 from cbms.imports.services import import_confirm
 from cbms.models import ImportStatus
