@@ -15,6 +15,7 @@ from hoa_portal.spreadsheets import (
     text,
 )
 from members.models import Country
+from members.permissions import is_focal_point, is_secretariat
 
 from .models import Meeting, MeetingKind, MeetingStatus, cbm_ids_led_by
 from .permissions import can_record_meeting
@@ -27,6 +28,7 @@ class MeetingResource(PortalResource):
     CBMs its country leads and nothing else (MeetingQuerySet.recordable_by)."""
 
     natural_key = ("date", "kind", "cbm", "city")
+    bulk_columns = ("status", "date", "city", "host")
     # Meeting.clean() says what the check constraints say (an RTG has a CBM, plausible dates)
     # and the choices are validated as fields: ten thousand rows need not cost forty thousand
     # queries for it. The database holds to the constraints all the same.
@@ -52,6 +54,10 @@ class MeetingResource(PortalResource):
     class Meta(PortalResource.Meta):
         model = Meeting
         fields = ("id", "kind", "cbm", "date", "status", "city", "host", "notes", "revision")
+
+    @classmethod
+    def importable_by(cls, user) -> bool:
+        return is_secretariat(user) or is_focal_point(user)
 
     def permitted(self, queryset):
         return queryset.recordable_by(self.actor).select_related("cbm", "host")

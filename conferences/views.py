@@ -32,6 +32,7 @@ from .models import (
     cbm_ids_led_by,
 )
 from .permissions import can_record_meeting
+from .resources import MeetingResource
 
 CBM = Meeting._meta.get_field("cbm").related_model  # conferences imports nothing from cbms
 
@@ -293,6 +294,8 @@ class MeetingFilter(django_filters.FilterSet):
 
 
 class MeetingList(PortalListView):
+    import_resource = MeetingResource
+    import_kind = "meetings"
     model = Meeting
     title = _("Meetings")
     intro = _(

@@ -30,7 +30,8 @@ from import_export import fields, resources, widgets
 from import_export.instance_loaders import BaseInstanceLoader
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from hoa_portal.api.renderers import FORMULA_STARTS
+from hoa_portal.api.renderers import FORMULA_STARTS, ExportColumn, Table
+from members.permissions import can_edit_records
 
 REVISION_COLUMN = "revision"
 EMPTY = (None, "")
@@ -312,6 +313,7 @@ class PortalResource(resources.ModelResource):
     batches, each with its history row naming the import."""
 
     natural_key: tuple[str, ...] = ()
+    bulk_columns: tuple[str, ...] = ()  # what a bulk edit may set on many rows at once
     # Check constraints are validated one query per constraint and row; a resource whose
     # model's clean() already says all they do (the meetings', at ten thousand rows) skips them,
     # and the database still holds to them.
@@ -336,14 +338,20 @@ class PortalResource(resources.ModelResource):
         self.actor = actor
         self.reason = reason
 
-    # -- The records a person may import, and export
+    # -- Who imports, and which records
+
+    @classmethod
+    def importable_by(cls, user) -> bool:
+        """Who may import these records at all: the secretariat, unless a resource says more.
+        Each row is then asked of `refusal`."""
+        return can_edit_records(user)
 
     def get_queryset(self) -> QuerySet:
         return self.permitted(self._meta.model._default_manager.all())
 
     def permitted(self, queryset: QuerySet) -> QuerySet:
-        """The records the actor may change: every one, unless a resource says fewer."""
-        return queryset
+        """The records the actor may change: all of them for whoever may import them."""
+        return queryset if self.importable_by(self.actor) else queryset.none()
 
     def refusal(self, instance: Model) -> tuple[str, str] | None:
         """Why the actor may not change this record as it stands, before the row or after it:
@@ -507,6 +515,20 @@ class PortalResource(resources.ModelResource):
 
     def bulk_delete(self, using_transactions, dry_run, raise_errors, result=None):
         self.delete_instances.clear()  # an import never deletes: a row left out stays
+
+
+def resource_table(resource: PortalResource, queryset: QuerySet | None, *, name: str) -> Table:
+    """Records as the import reads them: the resource's columns, one row per record (None: no
+    row, the template). Their revision comes along, so that a stale row is recognised."""
+    headers = [f.column_name for f in resource.get_export_fields()]
+
+    def rows():
+        if queryset is None:
+            return
+        for obj in resource.iter_queryset(resource.export_queryset(queryset)):
+            yield dict(zip(headers, resource.export_resource(obj), strict=True))
+
+    return Table(name, [ExportColumn(header) for header in headers], rows())
 
 
 def _key_value(value):

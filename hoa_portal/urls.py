@@ -51,6 +51,7 @@ urlpatterns = [
     path("", include("conferences.urls")),
     path("", include("cbms.urls")),
     path("", include("cbms.compliance.urls")),
+    path("", include("cbms.imports.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -48,6 +48,7 @@ from hoa_portal.api.renderers import (
     Table,
     export_response,
 )
+from hoa_portal.spreadsheets import PortalResource, resource_table
 from members.permissions import can_edit_records, can_see_compliance, is_focal_point, is_secretariat
 
 SEARCH_MAX_LENGTH = 100
@@ -185,6 +186,11 @@ class PortalListView(PolicyMixin, ListView):
     detail_url_name: str | None = None
     create_url_name: str | None = None
     csv_filename = "export"  # of both exports, and the workbook's sheet
+    # The records this list edits in a spreadsheet, if any (hoa_portal.spreadsheets): for those
+    # who may import them, the list exports the rows it shows in the import's columns
+    # (`?format=xlsx&for=import`) and offers to set a column on the rows chosen (a bulk edit).
+    import_resource: type[PortalResource] | None = None
+    import_kind = ""  # the kind's name in the import pages' addresses
 
     def base_queryset(self) -> QuerySet:
         """The rows this user may see, with what the columns need joined in."""
@@ -259,8 +265,40 @@ class PortalListView(PolicyMixin, ListView):
     def get(self, request, *args, **kwargs):
         export_format = request.GET.get("format")
         if export_format in EXPORT_FORMATS:
+            if request.GET.get("for") == "import":
+                return self.import_export_response(export_format)
             return self.export_response(export_format)
         return super().get(request, *args, **kwargs)
+
+    def importable(self) -> bool:
+        return self.import_resource is not None and self.import_resource.importable_by(
+            self.request.user
+        )
+
+    def import_export_response(self, export_format: str) -> HttpResponseBase:
+        """The rows the filters and search match that the user may change, as the import
+        reads them: edited and uploaded again, they update these records."""
+        if not self.importable():
+            raise PermissionDenied
+        resource = self.import_resource(actor=self.request.user)
+        shown = self.get_queryset().values("pk")
+        records = resource.get_queryset().filter(pk__in=shown).order_by("pk")
+        table = resource_table(resource, records, name=self.csv_filename)
+        return export_response(export_format, [table], filename=f"{self.csv_filename}-to-edit")
+
+    def spreadsheet_actions(self) -> dict | None:
+        """The import and bulk edit links the list offers, to those who may use them."""
+        if not self.importable():
+            return None
+        query = self.request.GET.copy()
+        for name in ("page", "format", "for"):
+            query.pop(name, None)
+        upload = reverse("imports:upload", args=[self.import_kind])
+        return {
+            "upload_url": f"{upload}?{query.urlencode()}" if query else upload,
+            "bulk_edit_url": reverse("imports:bulk_edit", args=[self.import_kind]),
+            "bulk_columns": self.import_resource.bulk_columns,
+        }
 
     def export_response(self, export_format: str) -> HttpResponseBase:
         """Every row the filters and search match, in the page's order."""
@@ -292,6 +330,7 @@ class PortalListView(PolicyMixin, ListView):
             query=self.query,
             sort=self.current_sort(),
             create_url=reverse(self.create_url_name) if self.can_create() else None,
+            spreadsheet=self.spreadsheet_actions(),
         )
         return context
 

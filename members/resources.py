@@ -20,6 +20,7 @@ class ParticipationResource(PortalResource):
     """Matched by id, or by country, capacity and start."""
 
     natural_key = ("country", "kind", "since")
+    bulk_columns = ("until", "source")
 
     id = fields.Field(attribute="id", column_name="id", widget=NumberWidget(), readonly=True)
     country = fields.Field(
@@ -41,4 +42,4 @@ class ParticipationResource(PortalResource):
         fields = ("id", "country", "kind", "since", "until", "source", "note", "revision")
 
     def permitted(self, queryset):
-        return queryset.select_related("country")
+        return super().permitted(queryset).select_related("country")

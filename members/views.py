@@ -50,6 +50,7 @@ from .models import (
     User,
 )
 from .permissions import can_manage_users, needs_second_factor
+from .resources import ParticipationResource
 from .second_factor import (
     has_second_factor,
     recovery_codes_issue,
@@ -184,6 +185,8 @@ class ParticipationFilter(django_filters.FilterSet):
 
 
 class ParticipationList(PortalListView):
+    import_resource = ParticipationResource
+    import_kind = "participation"
     model = Participation
     title = _("Participation periods")
     intro = _(

@@ -18,6 +18,7 @@ class OrganizationResource(PortalResource):
     """Matched by id, or by acronym."""
 
     natural_key = ("acronym",)
+    bulk_columns = ("kind", "supports_process", "source")
 
     id = fields.Field(attribute="id", column_name="id", widget=NumberWidget(), readonly=True)
     acronym = text("acronym")

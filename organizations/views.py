@@ -17,6 +17,7 @@ from hoa_portal.views import (
 
 from .forms import MembershipForm, OrganizationForm
 from .models import Membership, MembershipStatus, Organization, OrganizationKind
+from .resources import OrganizationResource
 
 
 class OrganizationFilter(django_filters.FilterSet):
@@ -34,6 +35,8 @@ class OrganizationFilter(django_filters.FilterSet):
 
 
 class OrganizationList(PortalListView):
+    import_resource = OrganizationResource
+    import_kind = "organizations"
     model = Organization
     title = _("Organizations")
     intro = _(

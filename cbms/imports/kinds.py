@@ -1,5 +1,6 @@
 """The records a spreadsheet can bring in, each with the resource that reads and writes its rows
-(declared by the app the records belong to) and the columns a bulk edit may set."""
+(declared by the app the records belong to, with who may import them) and the portal list that
+exports them for editing."""
 
 from dataclasses import dataclass
 
@@ -16,33 +17,18 @@ from ..models import ImportKind
 class Importable:
     kind: ImportKind
     resource: type[PortalResource]
-    list_url_name: str  # the portal's list of these records, which exports them for editing
-    bulk_columns: tuple[str, ...]  # what a bulk edit may set on the rows chosen
-
-    @property
-    def label(self) -> str:
-        return self.kind.label
+    list_url_name: str
 
 
 IMPORTABLE: dict[str, Importable] = {
     item.kind.value: item
     for item in (
+        Importable(ImportKind.MEETINGS, MeetingResource, "conferences:meeting_list"),
+        Importable(ImportKind.CBM_ROLES, CBMRoleResource, "cbms:role_list"),
+        Importable(ImportKind.ACTIVITIES, ActivityResource, "cbms:activity_list"),
+        Importable(ImportKind.PARTICIPATION, ParticipationResource, "members:participation_list"),
         Importable(
-            ImportKind.MEETINGS, MeetingResource, "meeting_list", ("status", "date", "city", "host")
-        ),
-        Importable(ImportKind.CBM_ROLES, CBMRoleResource, "role_list", ("until", "since", "role")),
-        Importable(ImportKind.ACTIVITIES, ActivityResource, "activity_list", ("title",)),
-        Importable(
-            ImportKind.PARTICIPATION,
-            ParticipationResource,
-            "participation_list",
-            ("until", "source"),
-        ),
-        Importable(
-            ImportKind.ORGANIZATIONS,
-            OrganizationResource,
-            "organization_list",
-            ("kind", "supports_process", "source"),
+            ImportKind.ORGANIZATIONS, OrganizationResource, "organizations:organization_list"
         ),
     )
 }

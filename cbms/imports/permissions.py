@@ -1,21 +1,26 @@
 """Who may bring records in by spreadsheet. Pure predicates of a user (and an import)."""
 
-from members.permissions import can_edit_records, is_focal_point
+from members.permissions import can_edit_records
 
-from ..models import ImportKind, SpreadsheetImport
+from ..models import SpreadsheetImport
+from .kinds import IMPORTABLE
 
 
 def can_import(user, kind: str) -> bool:
-    """The secretariat imports every kind of record; a focal point its country's RTGs only
-    (each row is then asked of conferences.permissions.can_record_meeting)."""
-    if can_edit_records(user):
-        return kind in ImportKind.values
-    return is_focal_point(user) and kind == ImportKind.MEETINGS
+    """As each kind's resource says (PortalResource.importable_by): the secretariat every kind;
+    a focal point meetings, of which each row must be an RTG its country may record."""
+    importable = IMPORTABLE.get(kind)
+    return importable is not None and importable.resource.importable_by(user)
 
 
 def can_view_import(user, spreadsheet_import: SpreadsheetImport) -> bool:
     """The secretariat sees every import; anyone else the imports they made."""
     return can_edit_records(user) or spreadsheet_import.created_by_id == getattr(user, "pk", None)
+
+
+def visible_imports(user, imports):
+    """can_view_import for a queryset of imports."""
+    return imports if can_edit_records(user) else imports.filter(created_by_id=user.pk)
 
 
 def can_confirm_import(user, spreadsheet_import: SpreadsheetImport) -> bool:

@@ -28,8 +28,14 @@ from django.utils.translation import gettext
 from import_export.results import Result, RowResult
 
 from conferences.models import MeetingKind, MeetingStatus
-from hoa_portal.api.renderers import ExportColumn, Table, csv_chunks
-from hoa_portal.spreadsheets import PortalResource, SpreadsheetRefused, read_csv, read_xlsx
+from hoa_portal.api.renderers import Table, csv_chunks
+from hoa_portal.spreadsheets import (
+    PortalResource,
+    SpreadsheetRefused,
+    read_csv,
+    read_xlsx,
+    resource_table,
+)
 from members.models import User
 
 from ..compliance.invitations import invitations_record
@@ -45,21 +51,6 @@ PREVIEW_ERRORS_KEPT = 1000
 
 
 # --- Exports for editing --------------------------------------------------------------------
-
-
-def resource_table(resource: PortalResource, queryset: QuerySet | None, *, name: str) -> Table:
-    """The records as the import reads them: the resource's columns, one row per record (the
-    template: no row). Their revision comes along, so a stale row is recognised."""
-    fields = resource.get_export_fields()
-    headers = [f.column_name for f in fields]
-
-    def rows():
-        if queryset is None:
-            return
-        for obj in resource.iter_queryset(resource.export_queryset(queryset)):
-            yield dict(zip(headers, resource.export_resource(obj), strict=True))
-
-    return Table(name, [ExportColumn(header) for header in headers], rows())
 
 
 def editable_records(kind: str, *, actor: User) -> tuple[PortalResource, QuerySet]:
@@ -269,7 +260,7 @@ def bulk_edit_preview(
     """Set one column of the chosen records to one value: previewed like an import of the
     records so edited, and confirmed like one."""
     resource, records = editable_records(kind, actor=actor)
-    if column not in IMPORTABLE[kind].bulk_columns:
+    if column not in resource.bulk_columns:
         raise ValidationError({"column": [gettext("This column cannot be set for many rows.")]})
     chosen = records.filter(pk__in=list(ids))
     if not chosen.exists():

@@ -24,6 +24,7 @@ class CBMRoleResource(PortalResource):
     """Matched by id, or by CBM, party (country or organization) and start."""
 
     natural_key = ("cbm", "country", "organization", "since")
+    bulk_columns = ("until", "since", "role")
 
     id = fields.Field(attribute="id", column_name="id", widget=NumberWidget(), readonly=True)
     cbm = fields.Field(
@@ -49,7 +50,7 @@ class CBMRoleResource(PortalResource):
         fields = ("id", "cbm", "country", "organization", "role", "since", "until", "revision")
 
     def permitted(self, queryset):
-        return queryset.select_related("cbm", "country", "organization")
+        return super().permitted(queryset).select_related("cbm", "country", "organization")
 
     def touched_cbm_ids(self, instance, original) -> set[int]:
         # Who leads decides the obligations; a supporting role changes none.
@@ -98,6 +99,7 @@ class ActivityResource(PortalResource):
     draft version's activities change: a published plan is frozen (cbms.models.plans)."""
 
     natural_key = ("priority_area", "number")
+    bulk_columns = ("description",)
 
     id = fields.Field(attribute="id", column_name="id", widget=NumberWidget(), readonly=True)
     cbm = fields.Field(attribute="priority_area__plan__cbm__code", column_name="cbm", readonly=True)
@@ -126,4 +128,4 @@ class ActivityResource(PortalResource):
         )
 
     def permitted(self, queryset):
-        return queryset.select_related("priority_area__plan__cbm")
+        return super().permitted(queryset).select_related("priority_area__plan__cbm")

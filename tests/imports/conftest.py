@@ -5,9 +5,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cbms.imports.kinds import IMPORTABLE
-from cbms.imports.services import import_preview, resource_table
+from cbms.imports.services import import_preview
 from conferences.models import Meeting, MeetingKind
 from hoa_portal.api.renderers import csv_chunks, xlsx_file
+from hoa_portal.spreadsheets import resource_table
 from members.models import Country, User
 from tests.cbms.factories import CBMFactory, LeadRoleFactory
 from tests.conferences.factories import MeetingFactory, RtgFactory

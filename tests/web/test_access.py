@@ -10,7 +10,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cbms.compliance.calendar import calendar_feed_issue
-from cbms.models import CBMName
+from cbms.models import CBMName, SpreadsheetImport
 from conferences.models import Meeting
 from tests.web.conftest import ROLES, World
 
@@ -54,6 +54,19 @@ def former_name(w: World) -> list:
 
 def _feed_token(w: World) -> str:
     return calendar_feed_issue(user=w.users["analyst"])
+
+
+def _import_by(w: World, role: str) -> int:
+    """An import someone previewed: its page is theirs and the secretariat's."""
+    return SpreadsheetImport.objects.create(
+        kind="meetings",
+        source="file",
+        file_name="meetings.xlsx",
+        file_format="xlsx",
+        content=b"",
+        created_by=w.users[role],
+        status="previewed",
+    ).pk
 
 
 USER_VIEWS = ("detail", "update", "password", "deactivate", "reactivate", "delete", "history")
@@ -149,6 +162,18 @@ PAGES: list[tuple[str, Args, dict]] = [
     ("calendar:meetings", NONE, PUBLIC),
     ("calendar:cbm", lambda w: [w.de_cbm.code], PUBLIC),
     ("calendar:feed", lambda w: [_feed_token(w)], PUBLIC),
+    # Spreadsheet imports: the secretariat's of every kind, a focal point's of its RTGs.
+    ("imports:list", NONE, MEETING_WRITERS),
+    ("imports:upload", lambda w: ["meetings"], MEETING_WRITERS),
+    ("imports:upload", lambda w: ["organizations"], SECRETARIAT),
+    ("imports:template", lambda w: ["meetings", "xlsx"], MEETING_WRITERS),
+    ("imports:template", lambda w: ["cbm-roles", "csv"], SECRETARIAT),
+    ("imports:detail", lambda w: [_import_by(w, "secretariat")], {**UNPUBLISHED, "anonymous": 302}),
+    (
+        "imports:detail",
+        lambda w: [_import_by(w, "focal_fr")],
+        {**UNPUBLISHED, "anonymous": 302, "focal_fr": 200},
+    ),
 ]
 
 
@@ -187,11 +212,14 @@ NOT_PAGES = {
     "calendar:feed_issue",
     "calendar:feed_revoke",
     "calendar:feed_issued",
+    # An import's confirmation and a list's bulk edit (POST): tests/imports/test_pages.py.
+    "imports:confirm",
+    "imports:bulk_edit",
 } | {
     f"cbms:report_{view}"
     for view in ("list", "start", "detail", "edit", "submit", "accept", "return", "attachment")
 }
-PORTAL_NAMESPACES = {"members", "organizations", "conferences", "cbms", "calendar"}
+PORTAL_NAMESPACES = {"members", "organizations", "conferences", "cbms", "calendar", "imports"}
 
 
 def _portal_route_names() -> set[str]:

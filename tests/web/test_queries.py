@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cbms.models import CBMName, ReminderPolicy, RoleKind
+from cbms.models import CBMName, ReminderPolicy, RoleKind, SpreadsheetImport
 from members.models import Notification
 from tests.cbms.factories import (
     ActivityFactory,
@@ -156,6 +156,19 @@ def _everything(w: World, n: int):
     _names(w, n)
 
 
+def _imports(w: World, n: int):
+    for i in range(n):
+        SpreadsheetImport.objects.create(
+            kind="meetings",
+            source="file",
+            file_name=f"meetings-{i}.xlsx",
+            file_format="xlsx",
+            content=b"",
+            created_by=w.users["focal_fr"],
+            status="previewed",
+        )
+
+
 Grow = Callable[[World, int], None]
 
 CASES: list[tuple[str, str, Callable[[World], list], Grow]] = [
@@ -172,6 +185,10 @@ CASES: list[tuple[str, str, Callable[[World], list], Grow]] = [
     ("anonymous", "conferences:article_list", lambda w: [], _articles),
     ("anonymous", "conferences:meeting_list", lambda w: [], _rtgs),
     ("focal_fr", "conferences:meeting_list", lambda w: [], _rtgs),
+    # With the bulk edit's checkboxes and the spreadsheet links.
+    ("secretariat", "conferences:meeting_list", lambda w: [], _rtgs),
+    ("secretariat", "cbms:role_list", lambda w: [], _roles),
+    ("secretariat", "imports:list", lambda w: _imports(w, 1) or [], _imports),
     ("anonymous", "cbms:cbm_list", lambda w: [], _cbms),
     ("anonymous", "cbms:cbm_detail", lambda w: [w.fr_cbm.pk], _everything),
     ("focal_fr", "cbms:cbm_detail", lambda w: [w.fr_cbm.pk], _everything),
@@ -238,6 +255,18 @@ def test_csv_export_queries_do_not_grow_with_rows(world, client_for):
     url = reverse("cbms:cbm_list") + "?format=csv"
     few, _ = _count(client, url)
     _cbms(world, MANY)
+    many, queries = _count(client, url)
+    assert many == few, "\n".join(queries)
+
+
+@pytest.mark.parametrize("export_format", ["csv", "xlsx"])
+def test_an_export_for_editing_costs_the_same_queries_for_more_rows(
+    world, client_for, export_format
+):
+    client = client_for("secretariat")
+    url = reverse("conferences:meeting_list") + f"?format={export_format}&for=import"
+    few, _ = _count(client, url)
+    _rtgs(world, MANY)
     many, queries = _count(client, url)
     assert many == few, "\n".join(queries)
 

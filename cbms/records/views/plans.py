@@ -51,6 +51,7 @@ from ..permissions import (
     can_edit_plan_content,
     can_publish_plan,
 )
+from ..resources import ActivityResource
 from ..services import (
     PLAN_NOT_DRAFT,
     plan_version_derive,
@@ -409,6 +410,8 @@ class AreaHistory(AreaScoped, PortalHistoryView):
 
 
 class ActivityList(PortalListView):
+    import_resource = ActivityResource
+    import_kind = "activities"
     model = Activity
     title = gettext_lazy("Activities")
     intro = gettext_lazy("The projects and activities of every implementation plan version.")

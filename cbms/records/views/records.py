@@ -49,6 +49,7 @@ from ..forms import (
 from ..permissions import (
     led_cbm_ids,
 )
+from ..resources import CBMRoleResource
 from .inline import ROLES_BLOCK, Block, InlineFormMixin, asks_for
 
 # --- CBMs ---------------------------------------------------------------------------------------
@@ -303,6 +304,8 @@ def _role_page(obj) -> str:
 
 
 class RoleList(PortalListView):
+    import_resource = CBMRoleResource
+    import_kind = "cbm-roles"
     model = CBMRole
     title = gettext_lazy("Lead and supporting roles")
     intro = gettext_lazy("Which country or organization leads or supports which CBM, and when.")
