@@ -262,9 +262,15 @@ def bulk_edit_preview(
     resource, records = editable_records(kind, actor=actor)
     if column not in resource.bulk_columns:
         raise ValidationError({"column": [gettext("This column cannot be set for many rows.")]})
-    chosen = records.filter(pk__in=list(ids))
-    if not chosen.exists():
-        raise ValidationError({"ids": [gettext("Choose at least one row you may change.")]})
+    ids = set(ids)
+    if not ids:
+        raise ValidationError({"ids": [gettext("Choose the rows to change.")]})
+    chosen = records.filter(pk__in=ids)
+    if chosen.count() != len(ids):
+        # As a file touching a record one may not change: refused whole.
+        raise ValidationError(
+            {"ids": [gettext("Some of the rows chosen are not yours to change.")]}
+        )
     table = resource_table(resource, chosen.order_by("pk"), name=kind)
     edited = Table(table.name, table.columns, ({**row, column: value} for row in table.rows))
     data = b"".join(csv_chunks(edited))
