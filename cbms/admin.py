@@ -27,6 +27,7 @@ from .models import (
     ReportAttachment,
     ReportReview,
     ReportSubmission,
+    SpreadsheetImport,
 )
 from .models.plans import plan_content_editable
 
@@ -287,6 +288,18 @@ class ObligationAdmin(ReadOnlyAdmin):
     ordering = ("cbm__code", "conference__number", "kind")
     list_select_related = ("cbm", "conference", "met_by__cbm")
     date_hierarchy = "deadline"
+
+
+@admin.register(SpreadsheetImport)
+class SpreadsheetImportAdmin(ReadOnlyAdmin):
+    """What each import sent and did; the portal's import pages make them, nobody edits them."""
+
+    list_display = ("pk", "kind", "file_name", "created_by", "created_at", "status", "errors")
+    list_filter = ("kind", "status", "source")
+    search_fields = ("file_name", "created_by__username")
+    list_select_related = ("created_by",)
+    exclude = ("content",)
+    ordering = ("-created_at", "-id")
 
 
 @admin.register(ComplianceOutbox)

@@ -35,6 +35,7 @@ from cbms.models import (
     ReportReview,
     ReportSubmission,
     RoleKind,
+    SpreadsheetImport,
 )
 from cbms.records.services import plan_version_publish
 from cbms.reports.services import attachment_add, report_return, report_start, report_submit
@@ -98,13 +99,16 @@ MODELS = [
     InvitationDelivery,
     CalendarFeed,
     TokenGrant,
+    SpreadsheetImport,
 ]
 # Written by the system, or only through the report workflow: viewable, never added, changed or
 # deleted in the admin.
 REPORTS = {ProgressReport, ReportSubmission, ReportReview, ReportActivityUpdate, ReportAttachment}
 ENFORCEMENT = {Reminder, Invitation, InvitationDelivery, CalendarFeed}
 READ_ONLY = (
-    {Obligation, ComplianceOutbox, Notification, MeetingTally, TokenGrant} | REPORTS | ENFORCEMENT
+    {Obligation, ComplianceOutbox, Notification, MeetingTally, TokenGrant, SpreadsheetImport}
+    | REPORTS
+    | ENFORCEMENT
 )
 
 
@@ -264,6 +268,15 @@ def rows(superuser, settings, tmp_path):
         ),
         CalendarFeed: CalendarFeed.objects.create(user=superuser, token_hash="0" * 64),
         TokenGrant: api_token_issue(user=superuser, second_factor=True)[0].grant,
+        SpreadsheetImport: SpreadsheetImport.objects.create(
+            kind="meetings",
+            source="file",
+            file_name="meetings.xlsx",
+            file_format="xlsx",
+            content=b"",
+            created_by=superuser,
+            status="previewed",
+        ),
     }
 
 

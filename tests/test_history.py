@@ -12,7 +12,8 @@ DOMAIN_APPS = ("members", "organizations", "conferences", "cbms")
 # Written by the system, not edited: obligations are computed from records that have history and
 # rewritten by every sweep; notices, reminders, invitations and the outbox are deliveries, not
 # records; the meeting tally is a count the database keeps of the meetings (which have history);
-# a calendar feed is a secret, issued and revoked, never edited; so is an API token's grant.
+# a calendar feed is a secret, issued and revoked, never edited; so is an API token's grant; an
+# import is itself the record of what it changed (which the changed records' history names).
 WITHOUT_HISTORY = {
     "cbms.Obligation",
     "cbms.ComplianceOutbox",
@@ -23,6 +24,7 @@ WITHOUT_HISTORY = {
     "members.CalendarFeed",
     "members.TokenGrant",
     "conferences.MeetingTally",
+    "cbms.SpreadsheetImport",
 }
 
 
