@@ -10,6 +10,10 @@ from conferences.models import Meeting, MeetingKind
 from hoa_portal.api.renderers import csv_chunks, xlsx_file
 from hoa_portal.spreadsheets import resource_table
 from members.models import Country, User
+from tests.cbms.conftest import (  # noqa: F401  (fixtures, shared)
+    broker_backoff_reset,
+    compliance_scenario,
+)
 from tests.cbms.factories import CBMFactory, LeadRoleFactory
 from tests.conferences.factories import MeetingFactory, RtgFactory
 from tests.members.factories import CountryFactory, FocalPointFactory, SecretariatFactory
