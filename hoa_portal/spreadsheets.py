@@ -25,6 +25,7 @@ import tablib
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Model, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Lower
 from django.utils.translation import gettext
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import BaseInstanceLoader
@@ -409,6 +410,10 @@ class PortalResource(resources.ModelResource):
         if keys and self.natural_key:
             first = self.fields[self.natural_key[0]].attribute
             values = {key[0] for key in keys}
+            if all(isinstance(value, str) for value in values):
+                # Compared as the keys are, case aside: "unama" names UNAMA.
+                queryset = queryset.alias(natural_key_first=Lower(first))
+                first, values = "natural_key_first", {value.casefold() for value in values}
             found += list(queryset.filter(**{f"{first}__in": values}).exclude(pk__in=ids))
         return found
 
@@ -466,7 +471,9 @@ class PortalResource(resources.ModelResource):
                 validate_constraints=self.validate_constraints,
             )
         except ValidationError as error:
-            errors = error.update_error_dict(errors)
+            # A cell that did not read keeps its own message: the model's clean() would only add
+            # what follows from the value missing ("An RTG belongs to a CBM" after "No CBM NOPE").
+            errors = {**error.update_error_dict({}), **errors}
         if not errors:
             refused = self.refusal(instance)
             if refused:

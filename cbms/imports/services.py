@@ -183,13 +183,20 @@ def _uploaded(uploaded_file) -> tuple[bytes, str]:
         raise ValidationError({"file": [gettext("The file is empty.")]})
     if uploaded_file.size > limit:
         raise ValidationError(
-            {"file": [gettext("The file is larger than %(size)s MB.") % {"size": limit // 2**20}]}
+            {
+                "file": [
+                    gettext("The file is larger than %(size)s MB.")
+                    % {"size": limit // 2**20 or limit}
+                ]
+            }
         )
     if suffix == ".xlsx":
         office_package_check(uploaded_file, ".xlsx")
     uploaded_file.seek(0)
     data = uploaded_file.read()
-    if suffix == ".csv" and data.lstrip()[:5] in (b"PK\x03\x04", b"%PDF-", b"\xd0\xcf\x11\xe0"):
+    if suffix == ".csv" and data.lstrip().startswith(
+        (b"PK\x03\x04", b"%PDF-", b"\xd0\xcf\x11\xe0")
+    ):
         raise ValidationError(
             {"file": [gettext("The file's content does not match its extension.")]}
         )

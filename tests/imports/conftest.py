@@ -1,6 +1,9 @@
 import datetime as dt
+import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -72,3 +75,36 @@ def upload(data: bytes, name: str = "meetings.xlsx") -> SimpleUploadedFile:
 
 def preview(kind: str, data: bytes, actor: User, name: str = "meetings.xlsx"):
     return import_preview(kind=kind, uploaded_file=upload(data, name), actor=actor)
+
+
+MEETING_COLUMNS = ["id", "kind", "cbm", "date", "status", "city", "host", "notes", "revision"]
+
+
+def workbook(rows: Sequence[dict], columns: Sequence[str] | None = None) -> bytes:
+    """A sheet as someone types it: the header (the meetings' columns, unless given), then the
+    rows, cells left out left empty."""
+    columns = list(columns or MEETING_COLUMNS)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(columns)
+    for row in rows:
+        sheet.append([row.get(column) for column in columns])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def edited(data: bytes, edits: dict[tuple[int, str], object], added: Sequence[dict] = ()) -> bytes:
+    """An exported workbook with cells changed, (record id, column) → value, and rows added."""
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    sheet = book.worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    lines = {sheet.cell(row=line, column=1).value: line for line in range(2, sheet.max_row + 1)}
+    for (pk, column), value in edits.items():
+        # Assigned, not passed to cell(): cell(value=None) leaves the cell as it was.
+        sheet.cell(row=lines[pk], column=header.index(column) + 1).value = value
+    for row in added:
+        sheet.append([row.get(column) for column in header])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

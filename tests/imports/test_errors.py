@@ -21,9 +21,9 @@ from cbms.imports.services import import_confirm
 from cbms.models import ComplianceOutbox, ImportStatus, SpreadsheetImport
 from conferences.models import Meeting
 
-from .conftest import exported, preview
+from .conftest import MEETING_COLUMNS, edited, exported, preview, workbook
 
-COLUMNS = ["id", "kind", "cbm", "date", "status", "city", "host", "notes", "revision"]
+COLUMNS = MEETING_COLUMNS
 NATURAL_KEY_COLUMNS = "date, kind, cbm, city"
 A_NEW_RTG = {
     "kind": "rtg",
@@ -35,18 +35,6 @@ A_NEW_RTG = {
 }
 
 
-def workbook(rows: list[dict], columns: list[str] = COLUMNS) -> bytes:
-    """A sheet as someone types it: the header, then the rows, cells left out left empty."""
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(columns)
-    for row in rows:
-        sheet.append([row.get(column) for column in columns])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
 def csv_bytes(rows: list[dict], columns: list[str] = COLUMNS) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
@@ -54,20 +42,6 @@ def csv_bytes(rows: list[dict], columns: list[str] = COLUMNS) -> bytes:
     for row in rows:
         writer.writerow([row.get(column, "") for column in columns])
     return out.getvalue().encode()
-
-
-def edited(data: bytes, edits: dict[tuple[int, str], object]) -> bytes:
-    """An exported workbook with cells changed: (record id, column) → value."""
-    book = openpyxl.load_workbook(io.BytesIO(data))
-    sheet = book.worksheets[0]
-    header = [cell.value for cell in sheet[1]]
-    lines = {sheet.cell(row=line, column=1).value: line for line in range(2, sheet.max_row + 1)}
-    for (pk, column), value in edits.items():
-        # Assigned, not passed to cell(): cell(value=None) leaves the cell as it was.
-        sheet.cell(row=lines[pk], column=header.index(column) + 1).value = value
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def line_of(data: bytes, pk: int) -> int:
@@ -190,6 +164,15 @@ def test_two_rows_with_one_id_are_refused_on_the_second(records, before):
     assert_refused_and_nothing_written(batch, before, records)
 
 
+def test_a_row_by_id_and_a_row_by_natural_key_about_one_record_are_refused(records, before):
+    kabul = records.meetings[0]
+    row = {"kind": "rtg", "cbm": "CT", "date": "2015-03-01", "status": "held", "city": "Kabul"}
+    rows = [{**row, "id": kabul.pk, "notes": "by id"}, {**row, "notes": "by key"}]
+    batch = preview("meetings", workbook(rows), records.staff)
+    assert errors_of(batch) == [(3, NATURAL_KEY_COLUMNS)]
+    assert_refused_and_nothing_written(batch, before, records)
+
+
 def test_an_id_no_record_has_is_an_error_on_the_id(records, before):
     missing = Meeting.objects.order_by("pk").last().pk + 1000
     batch = preview("meetings", workbook([{**A_NEW_RTG, "id": missing}]), records.staff)
@@ -197,9 +180,7 @@ def test_an_id_no_record_has_is_an_error_on_the_id(records, before):
     assert_refused_and_nothing_written(batch, before, records)
 
 
-def test_a_row_changed_by_someone_else_since_the_export_is_an_error_on_its_revision(
-    records, before
-):
+def test_a_row_changed_by_someone_else_since_the_export_is_an_error_on_its_revision(records):
     herat = records.meetings[1]
     data = edited(exported("meetings", records.staff), {(herat.pk, "notes"): "Minutes sent"})
     meeting = Meeting.objects.get(pk=herat.pk)
@@ -285,6 +266,12 @@ def test_a_file_of_ids_and_revisions_only_is_refused(records, before):
     assert_refused_and_nothing_written(batch, before, records)
 
 
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+OLE = bytes.fromhex("d0cf11e0a1b11ae1") + bytes(504)  # how an .xls (and a vbaProject.bin) begins
+XLSM_MAIN = b"application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+XLSX_MAIN = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+
+
 def _zip(parts: dict[str, bytes]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
@@ -293,21 +280,33 @@ def _zip(parts: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
-def _with_macros(data: bytes) -> bytes:
-    """The workbook as an .xlsm holds it: a VBA project among its parts."""
-    with zipfile.ZipFile(io.BytesIO(data)) as source:
-        parts = {name: source.read(name) for name in source.namelist()}
-    parts["xl/vbaProject.bin"] = bytes.fromhex("d0cf11e0a1b11ae1") + bytes(504)
-    return _zip(parts)
+def _parts(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        return {name: package.read(name) for name in package.namelist()}
 
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+def _with_vba_project(data: bytes) -> bytes:
+    """The workbook with a VBA project among its parts, as an .xlsm holds it."""
+    return _zip({**_parts(data), "xl/vbaProject.bin": OLE})
+
+
+def _macro_enabled(data: bytes) -> bytes:
+    """The workbook declared an .xlsm by its content type."""
+    parts = _parts(data)
+    types = parts["[Content_Types].xml"]
+    assert XLSX_MAIN in types
+    return _zip({**parts, "[Content_Types].xml": types.replace(XLSX_MAIN, XLSM_MAIN)})
+
+
 NOT_SPREADSHEETS = {
     "a PDF named .xlsx": (PDF, "meetings.xlsx"),
     "a zip named .xlsx": (_zip({"notes.txt": b"kind,cbm\nrtg,CT\n"}), "meetings.xlsx"),
     "a PDF named .csv": (PDF, "meetings.csv"),
     "a zip named .csv": (_zip({"meetings.csv": b"kind,cbm\nrtg,CT\n"}), "meetings.csv"),
     "binary named .csv": (bytes(range(256)) * 4, "meetings.csv"),
+    "UTF-8 with NUL bytes named .csv": (b"kind,cbm\nrtg,\x00CT\n", "meetings.csv"),
+    "an Excel 97 workbook named .xlsx": (OLE, "meetings.xlsx"),
+    "an Excel 97 workbook named .csv": (OLE, "meetings.csv"),
     "UTF-16 named .csv": ("kind,cbm\nrtg,CT\n".encode("utf-16"), "meetings.csv"),
     "a workbook named .pdf": (None, "meetings.pdf"),
 }
@@ -323,8 +322,18 @@ def test_a_file_that_is_not_a_spreadsheet_is_refused_by_its_content(records, bef
     assert (meetings_as_stored(), Meeting.history.count()) == before
 
 
-def test_a_macro_workbook_named_xlsx_is_refused(records, before):
-    data = _with_macros(workbook([A_NEW_RTG]))
+@pytest.mark.parametrize("data", [_zip({"meetings.csv": b"kind\nrtg\n"}), OLE], ids=["zip", "xls"])
+def test_an_office_file_named_csv_is_refused_as_not_what_its_name_says(records, data):
+    with pytest.raises(ValidationError) as refused:
+        preview("meetings", data, records.staff, name="meetings.csv")
+    assert refused.value.message_dict["file"] == [
+        "The file's content does not match its extension."
+    ]
+
+
+@pytest.mark.parametrize("make_macro_workbook", [_with_vba_project, _macro_enabled])
+def test_a_macro_workbook_named_xlsx_is_refused(records, before, make_macro_workbook):
+    data = make_macro_workbook(workbook([A_NEW_RTG]))
     with pytest.raises(ValidationError) as refused:
         preview("meetings", data, records.staff)
     assert "macros" in refused.value.message_dict["file"][0]
