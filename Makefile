@@ -8,7 +8,7 @@ BROKER ?= redis://127.0.0.1:6379/0
 # pytest-xdist processes for `make test` (one per core by default; TEST_PROCESSES=0 runs serially).
 TEST_PROCESSES ?= auto
 
-.PHONY: run test lint format worker beat migrate bench-compliance bench-api clean
+.PHONY: run test lint format worker beat migrate bench-compliance bench-import bench-api clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -57,6 +57,14 @@ bench-compliance: $(VENV)/.installed
 	env -u CELERY_BROKER_URL DJANGO_SETTINGS_MODULE=hoa_portal.settings.base DEBUG=true \
 		DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/hoa_portal_bench} \
 		$(PY) -m benchmarks.compliance
+
+# 10,000 meetings imported from XLSX, new then edited (preview and confirm of each), against the
+# configured database (PostgreSQL hoa_portal_benchimport by default, created and migrated if
+# missing).
+bench-import: $(VENV)/.installed
+	env -u CELERY_BROKER_URL DJANGO_SETTINGS_MODULE=hoa_portal.settings.base DEBUG=true \
+		DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/hoa_portal_benchimport} \
+		$(PY) -m benchmarks.imports
 
 # The API's list endpoints against a plain Django view, under gunicorn on 127.0.0.1 (PostgreSQL).
 # Installs wrk from Debian when missing and allowed; otherwise a Python load generator is used.

@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Model, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Lower
+from django.utils import translation
 from django.utils.translation import gettext
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import BaseInstanceLoader
@@ -197,7 +198,20 @@ class ChoiceWidget(widgets.Widget):
     def __init__(self, choices, *, required: bool = True):
         self.choices = choices
         self.required = required
+        self._spellings: dict[str, dict[str, str]] = {}  # by language: spelling → value
         super().__init__()
+
+    def spellings(self) -> dict[str, str]:
+        language = translation.get_language() or ""
+        if language not in self._spellings:
+            with translation.override("en"):
+                english = {str(label).casefold(): choice for choice, label in self.choices.choices}
+            self._spellings[language] = {
+                **english,
+                **{str(label).casefold(): choice for choice, label in self.choices.choices},
+                **{choice.casefold(): choice for choice in self.choices.values},
+            }
+        return self._spellings[language]
 
     def clean(self, value, row=None, **kwargs):
         text = plain_text(value)
@@ -205,10 +219,9 @@ class ChoiceWidget(widgets.Widget):
             if self.required:
                 raise ValueError(gettext("This column needs a value."))
             return ""
-        folded = text.casefold()
-        for choice, label in self.choices.choices:
-            if folded in (choice.casefold(), str(label).casefold(), _english(label).casefold()):
-                return choice
+        choice = self.spellings().get(text.casefold())
+        if choice is not None:
+            return choice
         raise ValueError(
             gettext("“%(value)s” is none of: %(choices)s.")
             % {"value": text, "choices": ", ".join(self.choices.values)}
@@ -216,13 +229,6 @@ class ChoiceWidget(widgets.Widget):
 
     def render(self, value, obj=None, **kwargs):
         return value or ""
-
-
-def _english(label) -> str:
-    from django.utils import translation
-
-    with translation.override("en"):
-        return str(label)
 
 
 class CodeWidget(widgets.ForeignKeyWidget):
@@ -274,7 +280,8 @@ class NaturalKeyLoader(BaseInstanceLoader):
         super().__init__(resource, dataset)
         rows = list(dataset.dict)
         ids = {pk for pk in (resource.row_id(row, strict=False) for row in rows) if pk is not None}
-        keys = [key for key in (resource.row_key(row) for row in rows) if key is not None]
+        self.keys = {resource.row_number(row): resource.row_key(row) for row in rows}
+        keys = [key for key in self.keys.values() if key is not None]
         candidates = resource.candidates(ids=ids, keys=keys)
         self.by_id = {obj.pk: obj for obj in candidates}
         self.by_key = {_folded(resource.instance_key(obj)): obj for obj in candidates}
@@ -285,7 +292,7 @@ class NaturalKeyLoader(BaseInstanceLoader):
         resource: PortalResource = self.resource
         number = resource.row_number(row)
         pk = resource.row_id(row)
-        key = resource.row_key(row)
+        key = self.keys.get(number)
         if pk is not None:
             instance = self.by_id.get(pk)
             if instance is None:
@@ -464,9 +471,17 @@ class PortalResource(resources.ModelResource):
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         errors = dict(import_validation_errors or {})
+        # A related record a CodeWidget found is known to exist: Django's own check would ask the
+        # database once per row and value for what the widget read once for the whole file.
+        found = [
+            f.attribute
+            for f in self.get_import_fields()
+            if isinstance(f.widget, CodeWidget)
+            and getattr(instance, f"{f.attribute}_id") is not None
+        ]
         try:
             instance.full_clean(
-                exclude=list(errors),
+                exclude=[*errors, *found],
                 validate_unique=self.validate_unique,
                 validate_constraints=self.validate_constraints,
             )
