@@ -8,10 +8,17 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from cbms.compliance.schedule_views import ReminderSchedule
 from cbms.compliance.views import ComplianceDashboard, MyCountry
 from cbms.records.views.home import HomeView, RecordsIndex
+from hoa_portal import health, metrics
 from hoa_portal.views import api_not_found
+from members import views as accounts
 from members.views import SecondFactorRecoveryCodes, SecondFactorSetup, SecondFactorVerify
 
 urlpatterns = [
+    # For the load balancer and Prometheus: these addresses are their contract, so they have no
+    # name to reverse and stay as they are (hoa_portal.health, hoa_portal.metrics).
+    path("health/live", health.live),
+    path("health/ready", health.ready),
+    path("metrics", metrics.metrics),
     # First: the resolver tries patterns in order, and API clients call most often.
     path("api/v1/", include("hoa_portal.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -33,6 +40,28 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Forgotten passwords and invitations: a one-time link by email (members.invitations).
+    path("accounts/password-reset/", accounts.PasswordReset.as_view(), name="password_reset"),
+    path(
+        "accounts/password-reset/sent/",
+        accounts.PasswordResetDone.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        accounts.PasswordResetConfirm.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/reset/done/",
+        accounts.PasswordResetComplete.as_view(),
+        name="password_reset_complete",
+    ),
+    path(
+        "accounts/invitation/<uidb64>/<token>/",
+        accounts.InvitationAccept.as_view(),
+        name="invitation_accept",
+    ),
     path("accounts/two-factor/", SecondFactorVerify.as_view(), name="second_factor"),
     path("accounts/two-factor/setup/", SecondFactorSetup.as_view(), name="second_factor_setup"),
     path(

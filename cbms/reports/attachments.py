@@ -9,6 +9,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import IO
 from urllib.parse import urlsplit
 from xml.parsers import expat
 
@@ -327,6 +328,28 @@ def _xml_elements(data: bytes) -> list[tuple[str, dict[str, str]]]:
     return elements
 
 
+def attachment_open(attachment: ReportAttachment) -> tuple[IO[bytes], int]:
+    """The stored bytes as a stream read while they are sent, and how many there are;
+    FileNotFoundError when the storage holds no such file.
+
+    On disk that is the open file. From object storage, django-storages' file would first copy
+    the whole object into memory or a temporary file: the object's body is streamed instead.
+    """
+    from botocore.exceptions import ClientError
+    from storages.backends.s3 import S3File
+
+    handle = attachment.file.storage.open(attachment.file.name, "rb")
+    if not isinstance(handle, S3File):
+        return handle, handle.size
+    try:
+        stored = handle.obj.get()
+    except ClientError as exc:  # deleted since the storage looked it up
+        if exc.response["ResponseMetadata"]["HTTPStatusCode"] == 404:
+            raise FileNotFoundError(attachment.file.name) from exc
+        raise
+    return stored["Body"], stored["ContentLength"]
+
+
 def attachment_orphans_delete(
     *, min_age: dt.timedelta = ORPHAN_MIN_AGE, now: dt.datetime | None = None
 ) -> list[str]:
@@ -350,6 +373,11 @@ def attachment_orphans_delete(
                 if storage.get_modified_time(name) > cutoff:
                     continue
             except FileNotFoundError:  # gone meanwhile: another sweep
+                continue
+            except Exception:
+                # Object storage says "gone" its own way (boto3's ClientError 404).
+                if storage.exists(name):
+                    raise
                 continue
             storage.delete(name)
             deleted.append(name)

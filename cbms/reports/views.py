@@ -34,6 +34,7 @@ from ..models import (
     ReportAttachment,
     ReportState,
 )
+from .attachments import attachment_open
 from .permissions import can_write_report
 from .selectors import report_submissions
 from .services import (
@@ -335,15 +336,16 @@ class AttachmentDownload(PolicyMixin, View):
         report = get_object_or_404(ProgressReport.objects.visible_to(request.user), pk=pk)
         attachment = get_object_or_404(ReportAttachment, pk=attachment_id, report=report)
         try:
-            handle = attachment.file.open("rb")
+            stream, size = attachment_open(attachment)
         except FileNotFoundError as exc:
             raise Http404 from exc
         response = FileResponse(
-            handle,
+            stream,
             as_attachment=True,
             filename=attachment.original_name,
             content_type=attachment.content_type,
         )
+        response["Content-Length"] = size  # a stream from object storage cannot tell it
         response["X-Content-Type-Options"] = "nosniff"
         response["Content-Security-Policy"] = "default-src 'none'; sandbox"
         return response

@@ -5,10 +5,12 @@ Nothing secret has a default here unless DEBUG is on; production.py tightens the
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -47,7 +49,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every log line of a request and its response, whatever answers, carry its id;
+    # and the metrics time the whole of the request.
+    "hoa_portal.logging.RequestIdMiddleware",
+    "hoa_portal.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     # gzip above the ETag, so the tag is the digest of the body the view wrote (api/middleware.py).
     "hoa_portal.api.middleware.CompressionMiddleware",
     "hoa_portal.api.middleware.ConditionalGetMiddleware",
@@ -180,8 +187,77 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
-MEDIA_URL = "media/"
+
+# --- Attachments: local disk, or S3-compatible object storage --------------------------------
+# Unset, MEDIA_STORAGE_URL keeps the files under MEDIA_ROOT on this machine: enough for one web
+# server (`make run`). Several web servers must share one store, so there it names a bucket:
+#   MEDIA_STORAGE_URL=s3://BUCKET[/PREFIX][?endpoint_url=https://...&region=...]
+# (django-storages on boto3; endpoint_url for an S3-compatible service, addressing_style=path
+# for one without bucket names in host names). The credentials are never part of the URL, which
+# ends up in process listings and logs: boto3 reads AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY
+# from the environment, or the machine's role. The bucket stays private: the portal never hands
+# out a storage URL (and one made by mistake carries no signature); every download goes through
+# the permission-checked view (cbms.reports.views.AttachmentDownload), which streams the object.
+MEDIA_URL = "media/"  # served by nothing, on purpose (see above)
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
+MEDIA_STORAGE_URL = env("MEDIA_STORAGE_URL", default="")
+MEDIA_STORAGE_QUERY = {
+    "endpoint_url": "endpoint_url",
+    "region": "region_name",
+    "addressing_style": "addressing_style",
+    "signature_version": "signature_version",
+}
+
+
+def media_storage(url: str) -> dict:
+    """STORAGES["default"] for MEDIA_STORAGE_URL: local disk when it is empty."""
+    if not url:
+        # No OPTIONS: the storage reads MEDIA_ROOT when it is used, so a test can move it.
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    parts = urlsplit(url)
+    if "@" in parts.netloc:
+        raise ImproperlyConfigured(
+            "MEDIA_STORAGE_URL carries no credentials: set AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY in the environment (or give the machine a role)."
+        )
+    if parts.scheme != "s3" or not parts.netloc or ":" in parts.netloc or parts.fragment:
+        raise ImproperlyConfigured("MEDIA_STORAGE_URL must read s3://BUCKET[/PREFIX][?options].")
+    try:
+        query = parse_qs(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"MEDIA_STORAGE_URL: options read name=value: {exc}") from exc
+    unknown = sorted(set(query) - set(MEDIA_STORAGE_QUERY))
+    repeated = sorted(name for name, values in query.items() if len(values) > 1)
+    if unknown or repeated:
+        raise ImproperlyConfigured(
+            f"MEDIA_STORAGE_URL: unknown or repeated options {unknown + repeated}; it knows "
+            f"{sorted(MEDIA_STORAGE_QUERY)}."
+        )
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            # The bucket name as written: urlsplit's hostname would lower-case it.
+            "bucket_name": parts.netloc,
+            "location": parts.path.strip("/"),
+            **{MEDIA_STORAGE_QUERY[name]: values[0] for name, values in query.items()},
+            # An URL made by mistake is a dead link to a private object, never a signed one.
+            "querystring_auth": False,
+            "default_acl": None,  # the bucket's own: private
+            # As on disk, a name in use is never overwritten (names are random: reports/<uuid>).
+            "file_overwrite": False,
+            # A file read whole (the backup) is held in memory up to this, on disk beyond.
+            "max_memory_size": 2 * 1024 * 1024,
+        },
+    }
+
+
+# STORAGES: default = media (attachments), staticfiles = whitenoise
+STORAGES = {
+    "default": media_storage(MEDIA_STORAGE_URL),
+    # Plain names here, so `make run` and the tests need no collectstatic; production.py stores
+    # them hashed and compressed (whitenoise's CompressedManifestStaticFilesStorage).
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="HoA-IP Secretariat <secretariat@localhost>")
@@ -290,6 +366,23 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
     "max_retries": 2,
 }
+
+
+def cron(variable: str, *, default: str) -> crontab:
+    """A schedule an operator may move, written as in crontab(5): minute hour day month weekday."""
+    fields = env.str(variable, default=default).split()
+    if len(fields) != 5:
+        raise ImproperlyConfigured(f"{variable} reads 'minute hour day month weekday'.")
+    minute, hour, day_of_month, month_of_year, day_of_week = fields
+    return crontab(
+        minute=minute,
+        hour=hour,
+        day_of_month=day_of_month,
+        month_of_year=month_of_year,
+        day_of_week=day_of_week,
+    )
+
+
 CELERY_BEAT_SCHEDULE = {
     "compliance-daily-sweep": {
         "task": "cbms.compliance.tasks.compliance_sweep",
@@ -323,7 +416,7 @@ CELERY_BEAT_SCHEDULE = {
     # 06:00 in Kabul, before the working day and before the 07:00 digest emails.
     "compliance-reminders-send": {
         "task": "cbms.compliance.tasks.reminders_send",
-        "schedule": crontab(hour=6, minute=0),
+        "schedule": cron("REMINDERS_SEND_CRON", default="0 6 * * *"),
     },
     # RTG invitations, updates and cancellations whose nudge after the edit did not reach a worker.
     "rtg-invitations-send": {
@@ -332,11 +425,31 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# LOG_FORMAT=json: one JSON object per line (time, level, logger, message, request_id,
+# exception) for a log shipper; plain text otherwise. Each line of a request carries its id
+# (hoa_portal.logging), the id its response sends as X-Request-ID.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+if LOG_FORMAT not in ("json", "text"):
+    raise environ.ImproperlyConfigured(f"LOG_FORMAT is json or text, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "hoa_portal.logging.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "hoa_portal.logging.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # Django's own lines reach the root's handler alone, not also Django's default console
+    # handler (under DEBUG), which would write them a second time in another format.
+    "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True}},
 }
 
 # Progress report attachments (PDF, DOCX, XLSX), checked by content as well as by name.
@@ -345,3 +458,72 @@ REPORT_ATTACHMENT_MAX_BYTES = env.int("REPORT_ATTACHMENT_MAX_BYTES", default=10 
 # Spreadsheet imports (cbms/imports): the largest file and the most rows one import reads.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=10_000)
+
+# --- Operations: the single beat, health checks, metrics (docs/deploy.md) ----------------------
+# One beat sends the periodic tasks, however many are started: celery-redbeat keeps the schedule
+# in Redis with a lock, and a second beat waits for the lock instead of sending every task twice.
+# The holder renews the lock at each tick, at most BEAT_MAX_LOOP_INTERVAL seconds apart; if it
+# dies without releasing it, a waiting beat takes over within the lock's timeout.
+CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = 15
+CELERY_REDBEAT_REDIS_URL = CELERY_BROKER_URL
+CELERY_REDBEAT_KEY_PREFIX = "redbeat:"
+CELERY_REDBEAT_LOCK_TIMEOUT = 4 * CELERY_BEAT_MAX_LOOP_INTERVAL
+# Rides out a Redis restart of up to a minute; after that the beat exits and its supervisor
+# starts it again (it then waits for the lock like any other).
+CELERY_REDBEAT_REDIS_OPTIONS = {
+    "socket_connect_timeout": 1,
+    "socket_timeout": 5,
+    "retry_period": 60,
+}
+# With JSON logs, the worker and the beat write through LOGGING too, not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
+
+# Who may scrape /metrics (hoa_portal.metrics): addresses or networks, e.g. 10.0.0.0/8.
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+
+# --- Static files: served by the web processes themselves (whitenoise) ----------------------
+# WhiteNoiseMiddleware answers /static/ from STATIC_ROOT as collectstatic left it, before the
+# rest of the stack. Under production.py each file there has a hashed name (portal.3f2a9c1b.css)
+# and .gz and .br twins, and the browser gets the smallest one it accepts. A hashed name changes
+# whenever the content does, so browsers keep it a year without asking again (immutable); a name
+# without a hash is re-checked after a minute (whitenoise's default). Without DEBUG, whitenoise
+# reads STATIC_ROOT once as the process starts: run collectstatic before starting the web
+# processes.
+STATIC_IMMUTABLE_MAX_AGE = 365 * 24 * 60 * 60
+
+
+def static_cache_headers(headers, path: str, url: str) -> None:
+    """A year for a hashed file, the far future HTTP has long asked for (RFC 2616 caps Expires
+    at a year); whitenoise's own is ten years."""
+    if headers.get("Cache-Control", "").endswith("immutable"):
+        headers["Cache-Control"] = f"max-age={STATIC_IMMUTABLE_MAX_AGE}, public, immutable"
+
+
+WHITENOISE_ADD_HEADERS_FUNCTION = static_cache_headers
+
+# --- Accounts people manage themselves: forgotten passwords, invitations ------------------------
+# A reset link (members.views.PasswordReset) works once, the password it sets ending it, and for
+# PASSWORD_RESET_TIMEOUT; an invitation's link (members.invitations) works until the password is
+# set, for INVITATION_TIMEOUT: the secretariat can send a fresh one from the account's page.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_MINUTES", default=60) * 60
+INVITATION_TIMEOUT = env.int("INVITATION_DAYS", default=7) * 24 * 60 * 60
+# Asking for a reset email: at most so many requests per address asked for, and per client
+# address, in each window (members.signin.password_reset_wait). The first keeps anyone from
+# flooding a person's inbox; the second anyone from trying address after address. Behind a proxy
+# every client has the proxy's address: the office shares its limit, resets being rare.
+PASSWORD_RESET_LIMIT_PER_EMAIL = env.int("PASSWORD_RESET_LIMIT_PER_EMAIL", default=3)
+PASSWORD_RESET_LIMIT_PER_CLIENT = env.int("PASSWORD_RESET_LIMIT_PER_CLIENT", default=20)
+PASSWORD_RESET_LIMIT_WINDOW = timedelta(minutes=env.int("PASSWORD_RESET_LIMIT_MINUTES", default=60))
+# Counted in a cache every web process shares (the broker's Redis when there is one), so the limit
+# is one whatever the number of processes; a process's memory otherwise (`make run`, the tests).
+CACHES = {
+    # Django's own default, written out only because this block names a second cache.
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "rate_limits": {
+        **env.cache_url(
+            "RATE_LIMIT_CACHE_URL", default=CELERY_BROKER_URL or "locmemcache://limits"
+        ),
+        "KEY_PREFIX": "rate-limit",
+    },
+}

@@ -18,3 +18,14 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 LANGUAGE_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
+
+# The load balancer's probes and the Prometheus scraper reach an instance directly, over plain
+# HTTP inside the network: they are answered, not sent to HTTPS (hoa_portal.health, .metrics).
+SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]
+
+# Static files under hashed names, with gzip and brotli twins (collectstatic writes them; the
+# WHITENOISE_* block of base.py says how they are served).
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
