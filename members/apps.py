@@ -8,7 +8,9 @@ class MembersConfig(AppConfig):
     def ready(self):
         from hoa_portal.api.timestamps import use_utc_timestamps
 
-        from . import signals, signin  # noqa: F401  (connect the token rules, the sign-in log)
+        # The token rules and the sign-in log connect; the tasks are registered in every process,
+        # so that services queue them by name (members.invitations).
+        from . import signals, signin, tasks  # noqa: F401
 
         # The API's one form for moments, in place before any serializer builds its fields.
         use_utc_timestamps()

@@ -2,13 +2,15 @@
 uses (members is the app every other may import from)."""
 
 from django import forms
-from django.contrib.auth import password_validation
+from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import CheckConstraint, F, Q
 from django.db.models.constants import LOOKUP_SEP
 from django.utils.translation import gettext_lazy as _
 
 from .models import Country, Participation, Role, User
+from .services import user_password_change
 
 
 class DateInput(forms.DateInput):
@@ -231,7 +233,13 @@ class NewPasswordMixin:
         return self.cleaned_data["password1"]
 
 
-class UserCreateForm(NewPasswordMixin, UserForm):
+class UserCreateForm(UserForm):
+    """A new account, without a password: its owner chooses one through the invitation emailed
+    to the address given here (members.invitations), in the language chosen here."""
+
+    class Meta(UserForm.Meta):
+        fields = [*UserForm.Meta.fields, "email_language"]
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # As in the API, a new account's role is chosen on purpose, never left to a default.
@@ -239,7 +247,15 @@ class UserCreateForm(NewPasswordMixin, UserForm):
         role.choices = [("", "---------"), *Role.choices]
         role.initial = None
         self.initial.pop("role", None)
-        self.add_password_fields()
+        email = self.fields["email"]
+        email.required = True
+        email.help_text = _("The invitation to choose a password is sent here.")
+        language = self.fields["email_language"]
+        language.required = False  # English unless chosen
+        language.help_text = _("The invitation and every later email are written in it.")
+
+    def clean_email_language(self) -> str:
+        return self.cleaned_data["email_language"] or self.instance.email_language
 
 
 class UserPasswordForm(NewPasswordMixin, PortalModelForm):
@@ -286,3 +302,78 @@ class PreferencesForm(PortalModelForm):
     def changes(self) -> dict:
         """Only what the person changed: the service records it, the page says it."""
         return {name: self.cleaned_data[name] for name in self.changed_data}
+
+
+# --- A person's own password ---------------------------------------------------------------------
+
+
+class PortalFormStyle:
+    """Bootstrap's classes on a plain form's fields (Django's own sign-in forms), as
+    PortalModelForm puts them on model forms, and `is-invalid` on a field with errors."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-control"
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs["class"] = "form-control is-invalid"
+
+
+class PasswordResetRequestForm(PortalFormStyle, auth_forms.PasswordResetForm):
+    """The address to send a reset link to. The view never says whether it is an account's."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].widget.attrs["autofocus"] = True
+
+
+class OwnPasswordSave:
+    """Saved through members.services (validators, history, the tokens' revocation), with the
+    reason the history gives."""
+
+    reason = "password changed"
+
+    def save(self, commit=True) -> User:
+        # The account as saved: the session's hash is made from its new password next.
+        self.user = user_password_change(
+            user=self.user,
+            actor=self.user,
+            password=self.cleaned_data["new_password1"],
+            reason=self.reason,
+        )
+        return self.user
+
+
+class PasswordSetForm(OwnPasswordSave, PortalFormStyle, auth_forms.SetPasswordForm):
+    """A new password typed twice, where a link sent by email stood in for the old one."""
+
+    def __init__(self, user, *args, reason: str = "password set by a link", **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.reason = reason
+
+
+class PasswordChangeForm(OwnPasswordSave, PortalFormStyle, auth_forms.PasswordChangeForm):
+    """One's own password, on one's account page: the old one, then the new one twice.
+
+    The old password is checked as a sign-in is (django-axes counts a wrong one, and locks the
+    account after as many as a sign-in would), so a session left open cannot be used to guess
+    it. `request` is the one the failure is counted for."""
+
+    def __init__(self, user, *args, request=None, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.request = request
+
+    def clean_old_password(self) -> str:
+        old_password = self.cleaned_data["old_password"]
+        if (
+            authenticate(self.request, username=self.user.get_username(), password=old_password)
+            is None
+        ):
+            raise ValidationError(
+                self.error_messages["password_incorrect"], code="password_incorrect"
+            )
+        return old_password

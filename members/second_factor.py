@@ -3,7 +3,9 @@ one of ten single-use recovery codes issued with it, stored and checked by djang
 it is members.permissions.needs_second_factor; the middleware (members.middleware) keeps everyone
 who needs it and has not given it on the pages that ask for it."""
 
+import datetime as dt
 import logging
+from dataclasses import dataclass
 
 import qrcode
 import qrcode.image.svg
@@ -20,6 +22,25 @@ RECOVERY_CODES = 10
 
 def has_second_factor(user) -> bool:
     return any(devices_for_user(user, confirmed=True))
+
+
+@dataclass(frozen=True)
+class SecondFactorStatus:
+    set_up: bool
+    since: dt.datetime | None  # when the app now in use was set up (None: not, or not known)
+    last_used: dt.datetime | None
+    recovery_codes_left: int
+
+
+def second_factor_status(user) -> SecondFactorStatus:
+    """What a person's own account page says of their second factor."""
+    app = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("-pk").first()
+    return SecondFactorStatus(
+        set_up=has_second_factor(user),
+        since=app.created_at if app else None,
+        last_used=app.last_used_at if app else None,
+        recovery_codes_left=recovery_codes_left(user),
+    )
 
 
 @transaction.atomic

@@ -25,6 +25,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
 from knox.models import AuthToken
 
+from .invitations import invitation_pending, invitation_queue
 from .models import (
     Country,
     EmailDelivery,
@@ -431,25 +432,87 @@ def user_create(
     *,
     actor: User,
     username: str,
-    password: str,
     role: str,
+    password: str | None = None,
     email: str = "",
+    email_language: str = settings.LANGUAGE_CODE,
     country: Country | None = None,
     first_name: str = "",
     last_name: str = "",
 ) -> User:
-    """A portal account; the password is checked against the validators and stored hashed."""
+    """A portal account. Given a password, it is checked against the validators and stored
+    hashed. Without one (the secretariat's page), the account has none anyone could type until
+    its owner accepts the invitation emailed to them once this commits (members.invitations):
+    it needs an address to be sent to."""
     user = User(
         username=username,
         email=email,
+        email_language=email_language,
         role=role,
         country=country,
         first_name=first_name,
         last_name=last_name,
     )
     user.full_clean(exclude=["password"])
-    _password_set(user, password)
+    if password is None:
+        if not email:
+            raise ValidationError(
+                {
+                    "email": [
+                        gettext(
+                            "A new account needs an email address: its invitation to choose a "
+                            "password is sent there."
+                        )
+                    ]
+                }
+            )
+        user.set_unusable_password()
+        user._change_reason = "created, invited"
+    else:
+        _password_set(user, password)
     user.save()
+    if password is None:
+        invitation_queue(user=user)
+    return user
+
+
+@transaction.atomic
+def invitation_resend(*, user: User, actor: User) -> User:
+    """Email a new invitation to an account that has not accepted its first. The links sent
+    before stop working (their token was made with the unusable password replaced here), so only
+    the latest email sets the password."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not invitation_pending(user):
+        raise ValidationError(
+            gettext("%(user)s has accepted the invitation already, or is deactivated.")
+            % {"user": user}
+        )
+    if not user.email:
+        raise ValidationError(
+            gettext("%(user)s has no email address: add one, then send the invitation.")
+            % {"user": user}
+        )
+    user.set_unusable_password()
+    user._change_reason = "invitation sent again"
+    user._history_user = actor
+    user.save(update_fields=["password"])
+    invitation_queue(user=user)
+    return user
+
+
+@transaction.atomic
+def user_password_change(*, user: User, actor: User, password: str, reason: str) -> User:
+    """A person's own new password, set by themselves: on their account page, through a reset
+    link or by accepting their invitation. Checked by the validators and stored hashed; the save
+    revokes their API tokens (members.signals) and ends their other browser sessions (each keeps
+    a hash of the password it signed in with). Their history records it, with `reason`."""
+    if actor.pk != user.pk:
+        raise PermissionDenied
+    user = User.objects.select_for_update().get(pk=user.pk)
+    _password_set(user, password)
+    user._change_reason = reason
+    user._history_user = actor
+    user.save(update_fields=["password"])
     return user
 
 

@@ -1,7 +1,9 @@
 """Signing in: every failure is logged, and an account that failed too often is locked
-(django-axes, configured in settings: AXES_*). This module answers a locked-out attempt."""
+(django-axes, configured in settings: AXES_*). This module answers a locked-out attempt, lifts
+the lock when the password is reset by email, and limits how often a reset email is asked for."""
 
 import datetime as dt
+import hashlib
 import logging
 
 from axes.helpers import get_cool_off
@@ -9,6 +11,7 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from axes.utils import reset
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
+from django.core.cache import caches
 from django.db.models import Max
 from django.dispatch import receiver
 from django.http import JsonResponse
@@ -79,3 +82,66 @@ def sign_in_records_purge(*, now: dt.datetime | None = None) -> int:
     ):
         removed += model.objects.filter(attempt_time__lt=since).delete()[0]
     return removed
+
+
+def sign_in_unlock_after_reset(*, user) -> int:
+    """A password set through a link sent by email (a reset, an invitation) lifts the lock on the
+    account: the failures counted were guesses at the password it replaces, and following the link
+    took the inbox, which a guesser does not have. Asking for the email lifts nothing. Returns how
+    many attempt records went."""
+    removed = reset(username=user.get_username())
+    if removed:
+        logger.warning("Sign-in lock on username %r lifted by a reset by email", user.username)
+    return removed
+
+
+# --- Asking for a password reset by email ------------------------------------------------------
+
+
+def _window_count(key: str, *, window: dt.timedelta, now: dt.datetime) -> tuple[int, dt.datetime]:
+    """Count one request under `key` in the fixed window `now` falls in; the count so far and
+    when the window ends. Each window has a key of its own that expires with it."""
+    seconds = int(window.total_seconds())
+    start = int(now.timestamp()) // seconds * seconds
+    cache = caches["rate_limits"]
+    key = f"{key}:{start}"
+    cache.add(key, 0, timeout=seconds + 1)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # it expired between the two calls: this is the new window's first
+        cache.add(key, 1, timeout=seconds + 1)
+        count = 1
+    return count, dt.datetime.fromtimestamp(start + seconds, tz=dt.UTC)
+
+
+def password_reset_wait(
+    *, email: str, client: str | None, now: dt.datetime | None = None
+) -> dt.timedelta | None:
+    """Count this request for a reset email against the address asked for and the client asking
+    (settings: PASSWORD_RESET_LIMIT_*); None when it may go ahead, else how long until it may.
+
+    The counts are of requests, never of accounts: a known and an unknown address are limited
+    alike, so the limit tells nothing about who has an account. The address is kept only as its
+    digest. Should the shared cache be unreachable, the request goes ahead (and is logged): a
+    reset email is harmless to its owner, a refused one locks them out.
+    """
+    now = now or timezone.now()
+    window = settings.PASSWORD_RESET_LIMIT_WINDOW
+    digest = hashlib.sha256(email.strip().casefold().encode()).hexdigest()
+    limits = (
+        (f"password-reset:email:{digest}", settings.PASSWORD_RESET_LIMIT_PER_EMAIL),
+        (f"password-reset:client:{client or '?'}", settings.PASSWORD_RESET_LIMIT_PER_CLIENT),
+    )
+    waits = []
+    try:
+        for key, limit in limits:
+            count, ends = _window_count(key, window=window, now=now)
+            if count > limit:
+                waits.append(ends - now)
+    except Exception:  # whatever the cache's client raises when its server is down
+        logger.warning("Password reset rate limit not checked: the cache failed", exc_info=True)
+        return None
+    if waits:
+        logger.warning("Password reset asked too often from %s", client or "?")
+        return max(waits)
+    return None

@@ -45,6 +45,10 @@ urlpatterns = [
         "notifications/<int:pk>/open/", views.NotificationOpen.as_view(), name="notification_open"
     ),
     path("account/", views.Account.as_view(), name="account"),
+    path("account/password/", views.PasswordChange.as_view(), name="password_change"),
+    path(
+        "account/recovery-codes/", views.AccountRecoveryCodes.as_view(), name="recovery_codes_new"
+    ),
     path("users/", views.UserList.as_view(), name="user_list"),
     path("users/new/", views.UserCreate.as_view(), name="user_create"),
     path("users/<int:pk>/", views.UserDetail.as_view(), name="user_detail"),
@@ -61,6 +65,11 @@ urlpatterns = [
         name="user_reactivate",
     ),
     path("users/<int:pk>/unlock/", views.UserUnlock.as_view(), name="user_unlock"),
+    path(
+        "users/<int:pk>/invitation/",
+        views.UserInvitationResend.as_view(),
+        name="user_invitation_resend",
+    ),
     path(
         "users/<int:pk>/two-factor-reset/",
         views.UserSecondFactorReset.as_view(),

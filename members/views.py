@@ -1,19 +1,22 @@
 """Pages for countries, their participation periods and a user's notices."""
 
+import math
 from base64 import b32encode
 from urllib.parse import urlencode
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, FormView, ListView, TemplateView, View
 from django.views.generic.detail import SingleObjectMixin
@@ -27,6 +30,7 @@ from hoa_portal.views import (
     PortalDetailView,
     PortalHistoryView,
     PortalListView,
+    PortalPaginator,
     PortalUpdateView,
     safe_next,
     signed_in,
@@ -35,12 +39,16 @@ from hoa_portal.views import (
 from .forms import (
     CountryForm,
     ParticipationForm,
+    PasswordChangeForm,
+    PasswordResetRequestForm,
+    PasswordSetForm,
     PreferencesForm,
     SecondFactorForm,
     UserCreateForm,
     UserForm,
     UserPasswordForm,
 )
+from .invitations import invitation_pending, invitation_token_generator, password_reset_queue
 from .models import (
     Country,
     Notification,
@@ -57,12 +65,14 @@ from .second_factor import (
     recovery_codes_left,
     second_factor_match,
     second_factor_reset,
+    second_factor_status,
     totp_device_confirm,
     totp_qr_svg,
     totp_setup_pending,
     totp_setup_start,
 )
 from .services import (
+    invitation_resend,
     notification_list,
     notification_mark_read,
     notifications_mark_all_read,
@@ -73,7 +83,12 @@ from .services import (
     user_set_active,
     user_update,
 )
-from .signin import locked_until, sign_in_unlock
+from .signin import (
+    locked_until,
+    password_reset_wait,
+    sign_in_unlock,
+    sign_in_unlock_after_reset,
+)
 
 
 def _current_kinds(country) -> str:
@@ -317,6 +332,8 @@ class UserDetail(UserPolicy, PortalDetailView):
         context["needs_second_factor"] = needs_second_factor(self.object)
         context["has_second_factor"] = has_second_factor(self.object)
         context["recovery_codes_left"] = recovery_codes_left(self.object)
+        context["invitation_pending"] = invitation_pending(self.object)
+        context["invitation_days"] = settings.INVITATION_TIMEOUT // (24 * 60 * 60)
         return context
 
 
@@ -344,6 +361,26 @@ class UserUnlock(UserAction):
         return gettext("%s may sign in again.") % user
 
 
+class UserInvitationResend(UserAction):
+    """Send an account that has not accepted its invitation a new one; the older links die."""
+
+    def post(self, request, *args, **kwargs):
+        user = self.get_object()
+        try:
+            user = invitation_resend(user=user, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                gettext(
+                    "A new invitation is on its way to %(email)s; earlier links no longer work."
+                )
+                % {"email": user.email},
+            )
+        return redirect(_user_page(user))
+
+
 class UserServiceSave:
     """Save through the members services, not the form: their refusals become form errors."""
 
@@ -363,22 +400,48 @@ class UserServiceSave:
 
 
 class UserCreate(UserPolicy, UserServiceSave, PortalCreateView):
+    """A new account, invited by email to choose its password (members.invitations): nobody
+    types one for it, so nobody but its owner ever knows one."""
+
     model = User
     form_class = UserCreateForm
+    template_name = "members/user_create.html"
     cancel_url_name = "members:user_list"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            invitation_days=settings.INVITATION_TIMEOUT // (24 * 60 * 60), **kwargs
+        )
 
     def save(self, form) -> User:
         data = form.cleaned_data
         return user_create(
             actor=self.request.user,
             username=data["username"],
-            password=form.password,
             role=data["role"],
             email=data["email"],
+            email_language=data["email_language"],
             country=data["country"],
             first_name=data["first_name"],
             last_name=data["last_name"],
         )
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if response.status_code == 302:
+            days = settings.INVITATION_TIMEOUT // (24 * 60 * 60)
+            messages.info(
+                self.request,
+                ngettext(
+                    "An invitation to choose a password is on its way to %(email)s; it works "
+                    "for %(days)d day, and you can send it again from this page.",
+                    "An invitation to choose a password is on its way to %(email)s; it works "
+                    "for %(days)d days, and you can send it again from this page.",
+                    days,
+                )
+                % {"email": self.object.email, "days": days},
+            )
+        return response
 
 
 class UserUpdate(UserPolicy, UserServiceSave, PortalUpdateView):
@@ -474,6 +537,7 @@ class NotificationList(PolicyMixin, ListView):
     policy = staticmethod(signed_in)
     template_name = "members/notifications.html"
     paginate_by = 25
+    paginator_class = PortalPaginator
 
     def get_queryset(self):
         return notification_list(user=self.request.user)
@@ -603,8 +667,173 @@ class Account(PolicyMixin, FormView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["account"] = context["form"].instance
+        account = context["form"].instance
+        context["account"] = account
+        context["needs_second_factor"] = needs_second_factor(account)
+        context["second_factor"] = second_factor_status(account)
+        context["session_verified"] = self.request.user.is_verified()
+        # As the switcher names it ("Dari (Persian)"), in the page's language.
+        context["page_language"] = dict(settings.LANGUAGES).get(get_language(), get_language())
         return context
+
+
+class PasswordChange(PolicyMixin, auth_views.PasswordChangeView):
+    """One's own password, from one's account page. The new one ends every other session of the
+    account (their session hash no longer matches; this one is kept) and revokes its API tokens
+    (members.signals)."""
+
+    policy = staticmethod(signed_in)
+    form_class = PasswordChangeForm
+    template_name = "members/password_change.html"
+    success_url = reverse_lazy("members:account")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def form_valid(self, form):
+        response = super().form_valid(form)  # saves, and keeps this session signed in
+        messages.success(
+            self.request,
+            gettext(
+                "Your password is changed. Your other sessions are signed out, and your API "
+                "tokens no longer work: scripts need a new one."
+            ),
+        )
+        return response
+
+
+class AccountRecoveryCodes(PolicyMixin, View):
+    """Ten new recovery codes in place of those left, shown once as at the set-up. Only in a
+    session that gave the second factor: a password alone must not mint codes."""
+
+    policy = staticmethod(signed_in)
+    http_method_names = ["post"]
+
+    def post(self, request):
+        user = request.user
+        if not (has_second_factor(user) and user.is_verified()):
+            messages.error(
+                request,
+                gettext(
+                    "New recovery codes are issued only after signing in with your "
+                    "authenticator app."
+                ),
+            )
+            return redirect("members:account")
+        request.session[RECOVERY_CODES_KEY] = recovery_codes_issue(user)
+        next_url = urlencode({"next": reverse("members:account")})
+        return redirect(f"{reverse('second_factor_recovery')}?{next_url}")
+
+
+# --- Forgotten passwords and invitations: a link sent by email --------------------------------
+
+
+def _minutes(seconds: int) -> int:
+    return seconds // 60
+
+
+class PasswordReset(auth_views.PasswordResetView):
+    """Behind "Forgot your password?": the address of the account. Whether it is one or not, the
+    answer is the same page, after the same work: the request is counted (members.signin) and a
+    task is queued with the address; only the task, in a worker, looks for the account and emails
+    it (members.invitations). Too many requests get a page that says so, with no email sent, for
+    a known and an unknown address alike."""
+
+    form_class = PasswordResetRequestForm
+    template_name = "registration/password_reset_form.html"
+    success_url = reverse_lazy("password_reset_done")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(minutes=_minutes(settings.PASSWORD_RESET_TIMEOUT), **kwargs)
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"]
+        wait = password_reset_wait(email=email, client=self.request.META.get("REMOTE_ADDR"))
+        if wait is not None:
+            minutes = max(1, math.ceil(wait.total_seconds() / 60))
+            response = render(
+                self.request,
+                "registration/password_reset_limited.html",
+                {"minutes": minutes},
+                status=429,
+            )
+            response["Retry-After"] = str(minutes * 60)
+            return response
+        password_reset_queue(email=email)
+        return redirect(self.get_success_url())
+
+
+class PasswordResetDone(auth_views.PasswordResetDoneView):
+    template_name = "registration/password_reset_done.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(minutes=_minutes(settings.PASSWORD_RESET_TIMEOUT), **kwargs)
+
+
+class LinkedPasswordSet(auth_views.PasswordResetConfirmView):
+    """A new password through a link sent by email (Django's view: the token moves from the
+    address into the session before the form is shown, so it never leaks in a Referer). Only an
+    active account; once set, the account's lock after failed sign-ins is lifted
+    (members.signin.sign_in_unlock_after_reset)."""
+
+    form_class = PasswordSetForm
+    reason = ""
+
+    def get_user(self, uidb64):
+        user = super().get_user(uidb64)
+        return user if user is not None and user.is_active else None
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "reason": self.reason}
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        sign_in_unlock_after_reset(user=form.user)
+        return response
+
+
+class PasswordResetConfirm(LinkedPasswordSet):
+    """The reset link: a new password, then signing in with it (and the second factor, for a
+    role that needs it): the link alone signs nobody in."""
+
+    template_name = "registration/password_reset_confirm.html"
+    success_url = reverse_lazy("password_reset_complete")
+    reason = "password reset by email"
+
+
+class PasswordResetComplete(auth_views.PasswordResetCompleteView):
+    template_name = "registration/password_reset_complete.html"
+
+
+class InvitationAccept(LinkedPasswordSet):
+    """The invitation's link: the new account's owner chooses their password and is signed in;
+    the second-factor middleware then takes whoever needs one to set up their app, as at any
+    first sign-in. Dead once accepted, or past INVITATION_TIMEOUT."""
+
+    template_name = "registration/invitation_accept.html"
+    token_generator = invitation_token_generator
+    post_reset_login = True
+    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
+    success_url = reverse_lazy("home")
+    reason = "invitation accepted"
+
+    def get_user(self, uidb64):
+        user = super().get_user(uidb64)
+        return user if user is not None and invitation_pending(user) else None
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            needs_second_factor=self.user is not None and needs_second_factor(self.user), **kwargs
+        )
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if needs_second_factor(form.user):
+            done = gettext("Your password is set. Now set up your authenticator app.")
+        else:
+            done = gettext("Your password is set: welcome to the portal.")
+        messages.success(self.request, done)
+        return response
 
 
 # --- Second factor ------------------------------------------------------------------------------

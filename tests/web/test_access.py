@@ -80,6 +80,14 @@ PAGES: list[tuple[str, Args, dict]] = [
     ("reminder_schedule", NONE, SECRETARIAT),
     ("members:notifications", NONE, SIGNED_IN),
     ("members:account", NONE, SIGNED_IN),
+    ("members:password_change", NONE, SIGNED_IN),
+    # Forgotten passwords and invitations: a link that is not (or no longer) valid is a page
+    # saying so, to anyone; valid links are tests/members/test_password_reset.py's.
+    ("password_reset", NONE, PUBLIC),
+    ("password_reset_done", NONE, PUBLIC),
+    ("password_reset_confirm", lambda w: ["MQ", "no-such-token"], PUBLIC),
+    ("password_reset_complete", NONE, PUBLIC),
+    ("invitation_accept", lambda w: ["MQ", "no-such-token"], PUBLIC),
     ("members:user_list", NONE, SECRETARIAT),
     ("members:user_create", NONE, SECRETARIAT),
     *[
@@ -200,6 +208,9 @@ NOT_PAGES = {
     "cbms:plan_derive",
     "members:user_unlock",
     "members:user_second_factor_reset",
+    # Sending an invitation again, new recovery codes of one's own (POST): tests/members.
+    "members:user_invitation_resend",
+    "members:recovery_codes_new",
     "second_factor",
     "second_factor_setup",
     "second_factor_recovery",

@@ -25,8 +25,6 @@ def _account(w: World, **changes) -> dict:
         "email": "greta@example.org",
         "role": "focal_point",
         "country": w.germany.pk,
-        "password1": STRONG,
-        "password2": STRONG,
     }
     return {k: v for k, v in {**data, **changes}.items() if v is not None}
 
@@ -128,9 +126,12 @@ def test_no_page_shows_a_password_hash(world, client_for):
 # --- Creating -----------------------------------------------------------------------------------
 
 
-def test_the_secretariat_creates_a_focal_point(world, client_for):
+def test_the_secretariat_creates_a_focal_point(
+    world, client_for, mailoutbox, django_capture_on_commit_callbacks
+):
     client = client_for("secretariat")
-    response = client.post(reverse("members:user_create"), _account(world))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("members:user_create"), _account(world))
     user = User.objects.get(username="fp-deu-2")
     assert response.status_code == 302
     assert response["Location"] == reverse("members:user_detail", args=[user.pk])
@@ -139,12 +140,14 @@ def test_the_secretariat_creates_a_focal_point(world, client_for):
         world.germany,
         "Greta Gruber",
     )
-    assert user.check_password(STRONG) and STRONG not in user.password
+    # No password anyone but the person knows: the invitation's link sets it (tests/members).
+    assert not user.has_usable_password()
+    assert [message.to for message in mailoutbox] == [["greta@example.org"]]
     assert user.history.latest().history_user == world.users["secretariat"]
     page = client.get(response["Location"]).text
     assert "Saved fp-deu-2." in page and "Germany" in page
     fresh = client_for("anonymous")
-    assert sign_in(fresh, "fp-deu-2", STRONG).status_code == 302
+    assert sign_in(fresh, "fp-deu-2", STRONG).status_code == 200  # refused: no password yet
 
 
 @pytest.mark.parametrize(
@@ -153,10 +156,7 @@ def test_the_secretariat_creates_a_focal_point(world, client_for):
         ({"country": None}, "country"),  # a focal point without a country
         ({"role": "analyst"}, "country"),  # an analyst with one
         ({"role": "secretariat"}, "country"),
-        ({"password2": "Other-Passphrase-9"}, "password2"),
-        ({"password1": "password123", "password2": "password123"}, "password1"),
-        ({"password1": "short", "password2": "short"}, "password1"),
-        ({"password1": "fp-deu-2abc", "password2": "fp-deu-2abc"}, "password1"),  # like the name
+        ({"email": ""}, "email"),  # the invitation goes there
         ({"username": "focal-fr"}, "username"),  # taken
         ({"username": "bad name!"}, "username"),
         ({"email": "not-an-email"}, "email"),
@@ -166,10 +166,7 @@ def test_the_secretariat_creates_a_focal_point(world, client_for):
         "focal point without country",
         "analyst with country",
         "secretariat with country",
-        "passwords differ",
-        "common password",
-        "short password",
-        "password like the username",
+        "no email",
         "username taken",
         "username with a space",
         "malformed email",
@@ -185,25 +182,23 @@ def test_a_bad_account_is_refused_on_its_field_and_saves_nothing(world, client_f
     assert field in response.context["form"].errors, response.context["form"].errors
     assert "Nothing was saved" in response.text and 'aria-invalid="true"' in response.text
     assert User.objects.count() == before
-    # What was typed is kept, except the passwords, which are never sent back.
-    assert data["username"] in response.text
-    assert f'value="{data["password1"]}"' not in response.text
+    assert data["username"] in response.text  # what was typed is kept
 
 
-def test_the_password_rule_is_the_services(world, client_for, monkeypatch):
-    """Should the validators pass in the form but the service refuse, the refusal is shown on
-    the password field and nothing is saved (the rule has one home: members.services)."""
+def test_the_services_refusal_is_shown_on_its_field(world, client_for, monkeypatch):
+    """Should the form pass but the service refuse, the refusal is shown on the field it names
+    and nothing is saved (the rules have one home: members.services)."""
     from django.core.exceptions import ValidationError
 
     from members import views
 
     def refuse(**kwargs):
-        raise ValidationError({"password": ["Refused by the service."]})
+        raise ValidationError({"email": ["Refused by the service."]})
 
     monkeypatch.setattr(views, "user_create", refuse)
     before = User.objects.count()
     response = client_for("secretariat").post(reverse("members:user_create"), _account(world))
-    assert response.context["form"].errors["password1"] == ["Refused by the service."]
+    assert response.context["form"].errors["email"] == ["Refused by the service."]
     assert User.objects.count() == before
 
 
