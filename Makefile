@@ -8,7 +8,7 @@ BROKER ?= redis://127.0.0.1:6379/0
 # pytest-xdist processes for `make test` (one per core by default; TEST_PROCESSES=0 runs serially).
 TEST_PROCESSES ?= auto
 
-.PHONY: run test lint format worker beat migrate bench-compliance bench-import bench-api clean
+.PHONY: run test lint format worker beat migrate bench-compliance bench-import bench-api bench-pages clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -75,6 +75,18 @@ bench-api: $(VENV)/.installed
 		echo "wrk is not available: using the Python load generator"
 	DATABASE_URL=$${BENCH_API_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/hoa_portal_benchapi} \
 		$(PY) -m benchmarks.api $(BENCH_ARGS)
+
+# Every page type on the compliance benchmark's 500 CBMs x 40 conferences (120,000 meetings) and
+# what the other pages show, under gunicorn on 127.0.0.1 (PostgreSQL): p95 and queries per page.
+# Installs wrk as bench-api does.
+bench-pages: $(VENV)/.installed
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		{ apt-get install -y -qq wrk >/dev/null 2>&1 || \
+		  { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq wrk >/dev/null 2>&1; }; }; } || \
+		echo "wrk is not available: using the Python load generator"
+	env -u CELERY_BROKER_URL \
+		DATABASE_URL=$${BENCH_PAGES_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/hoa_portal_benchpages} \
+		$(PY) -m benchmarks.pages $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles artifacts

@@ -31,23 +31,16 @@ profiles 200 in-process requests per API endpoint with pyinstrument. Exits 1 on 
 
 import argparse
 import datetime as dt
-import http.client
 import io
 import json
 import os
 import random
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 import zipfile
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -65,7 +58,17 @@ from django.db import connection  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
 from knox.models import AuthToken  # noqa: E402
 
+from benchmarks import serving  # noqa: E402
 from benchmarks.compliance import database_prepare  # noqa: E402
+from benchmarks.serving import (  # noqa: E402
+    HOST,
+    WRK_REPORT,
+    Result,
+    free_port,
+    gunicorn,
+    python_run,
+    wrk_run,
+)
 from cbms.models import CBM, CBMRole, ComplianceOutbox, Obligation, RoleKind  # noqa: E402
 from conferences.models import (  # noqa: E402
     ConferenceStatus,
@@ -92,8 +95,6 @@ EXPORT_TIMEOUT = 60  # seconds for one export request
 SEED = 21
 DEADLINE_DAYS = {"prioritisation": 61, "review": 240}
 INSERT_BATCH = 2000
-HOST = "127.0.0.1"
-ROOT = Path(__file__).resolve().parent.parent
 
 ENDPOINTS = {
     "meetings": ("/api/v1/meetings/", "/bench/baseline/meetings/"),
@@ -103,30 +104,6 @@ EXPORTS = {
     "csv": "/api/v1/meetings/?format=csv",
     "xlsx": "/api/v1/meetings/?format=xlsx",
 }
-
-
-@dataclass(frozen=True)
-class Result:
-    requests: int
-    seconds: float
-    errors: int
-    p50_ms: float
-    p95_ms: float
-
-    @property
-    def rps(self) -> float:
-        return self.requests / self.seconds
-
-    @classmethod
-    def combined(cls, parts: list["Result"]) -> "Result":
-        """Slices of one run: counts add up; the percentiles are the slices' medians."""
-        return cls(
-            requests=sum(part.requests for part in parts),
-            seconds=sum(part.seconds for part in parts),
-            errors=sum(part.errors for part in parts),
-            p50_ms=statistics.median(part.p50_ms for part in parts),
-            p95_ms=statistics.median(part.p95_ms for part in parts),
-        )
 
 
 # --- Data ---------------------------------------------------------------------------------------
@@ -211,81 +188,12 @@ def data_build() -> str:
 # --- The server ---------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
-def server_environment() -> dict[str, str]:
-    database = settings.DATABASES["default"]
-    url = (
-        f"postgres://{database.get('USER') or 'postgres'}"
-        + (f":{database['PASSWORD']}" if database.get("PASSWORD") else "")
-        + f"@{database.get('HOST') or HOST}:{database.get('PORT') or 5432}/{database['NAME']}"
-    )
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("DEBUG", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE")
-    }
-    return environment | {
-        "DJANGO_SETTINGS_MODULE": "benchmarks.settings",
-        "DEBUG": "false",
-        "SECRET_KEY": "bench-api-" + os.urandom(16).hex(),
-        "ALLOWED_HOSTS": HOST,
-        "DATABASE_URL": url,
-        # As in production: each worker keeps its connection rather than opening one per request.
-        "CONN_MAX_AGE": "60",
-        "LOG_LEVEL": "WARNING",
-    }
-
-
-@contextmanager
-def gunicorn(port: int):
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "hoa_portal.wsgi:application",
-        f"--bind={HOST}:{port}",
-        f"--workers={WORKERS}",
-        "--worker-class=sync",
-        "--timeout=30",
-        "--graceful-timeout=5",
-        "--log-level=warning",
-    ]
-    server = subprocess.Popen(command, cwd=ROOT, env=server_environment())
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if server.poll() is not None:
-                sys.exit(f"gunicorn exited with {server.returncode} before serving")
-            try:
-                socket.create_connection((HOST, port), timeout=0.5).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    sys.exit("gunicorn did not listen within 30 s")
-                time.sleep(0.2)
-        yield server
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Token {token}"}
 
 
 def fetch(port: int, path: str, token: str, timeout: float = 10) -> tuple[int, bytes]:
-    client = http.client.HTTPConnection(HOST, port, timeout=timeout)
-    try:
-        client.request("GET", path, headers={"Authorization": f"Token {token}", "Host": HOST})
-        response = client.getresponse()
-        return response.status, response.read()
-    finally:
-        client.close()
+    return serving.fetch(port, path, auth(token), timeout)
 
 
 def server_check(port: int, token: str) -> None:
@@ -340,77 +248,6 @@ def exports_time(port: int, token: str, rounds: int) -> dict[str, list[float]]:
             if status != 200:
                 sys.exit(f"{path} answered {status}")
     return times
-
-
-# --- Load generators ----------------------------------------------------------------------------
-
-WRK_REPORT = """
-done = function(summary, latency, requests)
-  local errors = summary.errors.connect + summary.errors.read + summary.errors.write
-    + summary.errors.status + summary.errors.timeout
-  io.write(string.format("BENCH %d %d %d %d %d\\n", summary.requests, summary.duration, errors,
-    latency:percentile(50), latency:percentile(95)))
-end
-"""
-
-
-def wrk_run(port: int, path: str, token: str, seconds: int, script: Path) -> Result:
-    command = [
-        "wrk",
-        f"--threads={min(2, CONNECTIONS)}",
-        f"--connections={CONNECTIONS}",
-        f"--duration={seconds}s",
-        "--timeout=10s",
-        f"--script={script}",
-        f"--header=Authorization: Token {token}",
-        # As browsers and HTTP libraries ask: the answers (API and baseline alike) are gzipped.
-        "--header=Accept-Encoding: gzip",
-        f"http://{HOST}:{port}{path}",
-    ]
-    output = subprocess.run(
-        command, capture_output=True, text=True, timeout=seconds + 30, check=True
-    ).stdout
-    line = next(line for line in output.splitlines() if line.startswith("BENCH "))
-    requests, duration_us, errors, p50_us, p95_us = map(int, line.split()[1:])
-    return Result(requests, duration_us / 1e6, errors, p50_us / 1e3, p95_us / 1e3)
-
-
-def python_run(port: int, path: str, token: str, seconds: int) -> Result:
-    """CONNECTIONS threads, each re-using one connection while the server keeps it open."""
-    deadline = time.perf_counter() + seconds
-    latencies: list[list[float]] = [[] for _ in range(CONNECTIONS)]
-    errors = [0] * CONNECTIONS
-    headers = {"Authorization": f"Token {token}", "Host": HOST, "Accept-Encoding": "gzip"}
-
-    def worker(index: int) -> None:
-        client = http.client.HTTPConnection(HOST, port, timeout=10)
-        while (started := time.perf_counter()) < deadline:
-            try:
-                client.request("GET", path, headers=headers)
-                response = client.getresponse()
-                response.read()
-                if response.status != 200:
-                    errors[index] += 1
-                if response.will_close:
-                    client.close()
-            except (OSError, http.client.HTTPException):
-                errors[index] += 1
-                client.close()
-            latencies[index].append(time.perf_counter() - started)
-        client.close()
-
-    started = time.perf_counter()
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(CONNECTIONS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=seconds + 30)
-    elapsed = time.perf_counter() - started
-    samples = sorted(latency for per_thread in latencies for latency in per_thread)
-    if not samples:
-        return Result(0, elapsed, sum(errors), 0.0, 0.0)
-    cuts = statistics.quantiles(samples, n=100, method="inclusive")
-    return Result(len(samples), elapsed, sum(errors), cuts[49] * 1e3, cuts[94] * 1e3)
 
 
 # --- Profile ------------------------------------------------------------------------------------
@@ -494,14 +331,14 @@ def main() -> int:
     generator = "wrk" if use_wrk else "Python threads"
     results: dict[tuple[str, str], Result] = {}
     port = free_port()
-    with tempfile.TemporaryDirectory() as scratch, gunicorn(port):
+    with tempfile.TemporaryDirectory() as scratch, gunicorn(port, workers=WORKERS):
         script = Path(scratch) / "report.lua"
         script.write_text(WRK_REPORT)
 
         def load(path: str, seconds: int) -> Result:
             if use_wrk:
-                return wrk_run(port, path, token, seconds, script)
-            return python_run(port, path, token, seconds)
+                return wrk_run(port, path, auth(token), seconds, script, connections=CONNECTIONS)
+            return python_run(port, path, auth(token), seconds, connections=CONNECTIONS)
 
         server_check(port, token)
         # API and baseline take turns in ROUNDS slices, so a machine that gets busier halfway

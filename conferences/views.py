@@ -15,6 +15,7 @@ from hoa_portal.views import (
     PortalHistoryView,
     PortalListView,
     PortalUpdateView,
+    QuickSelect,
     secretariat_or_focal_point,
 )
 from members.models import Country
@@ -283,7 +284,10 @@ class MeetingFilter(django_filters.FilterSet):
         label=_("Status"), choices=MeetingStatus.choices, empty_label=_("any")
     )
     cbm = django_filters.ModelChoiceFilter(
-        label=_("CBM"), queryset=CBM.objects.order_by("code"), empty_label=_("any")
+        label=_("CBM"),
+        queryset=CBM.objects.order_by("code"),
+        empty_label=_("any"),
+        widget=QuickSelect,  # every CBM, hundreds of them
     )
     date_after = django_filters.DateFilter(label=_("From"), field_name="date", lookup_expr="gte")
     date_before = django_filters.DateFilter(label=_("To"), field_name="date", lookup_expr="lte")

@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from hoa_portal.views import QuickSelect
 from members.forms import DateInput, PortalModelForm
 from members.models import Country
 
@@ -15,7 +16,11 @@ class DashboardFilterForm(forms.Form):
     """The compliance dashboard's filters: one CBM, the CBMs a country led, a day to replay."""
 
     cbm = forms.ModelChoiceField(
-        label=_("CBM"), queryset=CBM.objects.order_by("code"), required=False, empty_label=_("all")
+        label=_("CBM"),
+        queryset=CBM.objects.order_by("code"),
+        required=False,
+        empty_label=_("all"),
+        widget=QuickSelect,  # every CBM, hundreds of them
     )
     country = forms.ModelChoiceField(
         label=_("Lead country"),

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import itertools
 from dataclasses import dataclass, field
+from html import escape
 
 from django.db.models import Prefetch
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.dates import MONTHS_3
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext_lazy, ngettext, override
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from conferences.models import (
@@ -21,6 +27,7 @@ from conferences.models import (
 )
 from hoa_portal.views import (
     PolicyMixin,
+    PortalPaginator,
 )
 from members.permissions import (
     can_see_compliance,
@@ -77,7 +84,49 @@ OPEN_STATUSES = {"open", "at_risk", "scheduled"}
 
 
 def day(value: dt.date | None) -> str:
-    return date_format(value, "j M Y") if value else "—"
+    """9 Dec 2015, as date_format(value, "j M Y") writes it: a page of the dashboard writes
+    thousands of dates, and date_format looks the month and the format up again for each."""
+    if not value:
+        return "—"
+    return f"{value.day} {_month_abbreviations(get_language())[value.month]} {value.year:04d}"
+
+
+@functools.cache
+def _month_abbreviations(language: str | None) -> tuple[str, ...]:
+    with override(language):
+        return ("", *(str(MONTHS_3[month]).title() for month in range(1, 13)))
+
+
+class PageDays:
+    """day() for one page: its language's month names looked up once, each date written once
+    (asking the active language costs more than writing the date)."""
+
+    def __init__(self):
+        self._months = _month_abbreviations(get_language())
+        self._written: dict[dt.date, str] = {}
+
+    def __call__(self, value: dt.date | None) -> str:
+        if not value:
+            return "—"
+        text = self._written.get(value)
+        if text is None:
+            text = f"{value.day} {self._months[value.month]} {value.year:04d}"
+            self._written[value] = text
+        return text
+
+
+class PagePhrases:
+    """gettext for one page, each message translated once: explanations say the same dozen
+    phrases for thousands of obligations."""
+
+    def __init__(self):
+        self._translated: dict[str, str] = {}
+
+    def __call__(self, message: str) -> str:
+        text = self._translated.get(message)
+        if text is None:
+            text = self._translated[message] = _(message)
+        return text
 
 
 @dataclass(frozen=True)
@@ -101,6 +150,21 @@ def legend() -> list[StatusInfo]:
     return [status_info(code) for code in STATUS_SYMBOLS]
 
 
+class StatusBadges:
+    """cbms/_status.html for each status and prefix, rendered once per page: the dashboard shows
+    a badge per obligation twice (its cell, its explanation), thousands to a page."""
+
+    def __init__(self):
+        self._rendered: dict[tuple[str, str], SafeString] = {}
+
+    def __call__(self, status: StatusInfo, prefix: str) -> SafeString:
+        key = (status.code, prefix)
+        if key not in self._rendered:
+            context = {"status": status, "prefix": prefix}
+            self._rendered[key] = mark_safe(render_to_string("cbms/_status.html", context).strip())
+        return self._rendered[key]
+
+
 @dataclass
 class ObligationView:
     cbm: CBM
@@ -115,6 +179,9 @@ class ObligationView:
     met_by: rule.Meeting | None
     explanation: str
     days_left: int | None = None
+    badge: str = ""  # the status with the kind of obligation, as the explanations show it
+    cell_badge: str = ""  # the status with P or R, as the dashboard's cells show it
+    cycle_span: str = ""  # "9 Dec 2015 → 4 Dec 2016"
 
     @property
     def anchor(self) -> str:
@@ -128,6 +195,16 @@ class CycleCell:
     review: ObligationView | None = None
 
 
+@dataclass(frozen=True)
+class CycleExplained:
+    """A CBM's obligations of one cycle, as the dashboard explains them below its matrix."""
+
+    anchor: str
+    heading: str  # "MC5 Islamabad 2015: 9 Dec 2015 → 4 Dec 2016"
+    estimated: bool
+    obligations: list[ObligationView]
+
+
 @dataclass
 class CBMCompliance:
     cbm: CBM
@@ -137,8 +214,26 @@ class CBMCompliance:
     annual: dict[int, rule.AnnualCount]
     timeline: dict = field(default_factory=dict)
 
+    @functools.cached_property
+    def explained(self) -> list[CycleExplained]:
+        """The obligations cycle by cycle (the template's regroup did this, at a cost that
+        counted with a thousand cycles to a page)."""
+        groups = []
+        for label, group in itertools.groupby(self.obligations, key=lambda o: o.conference_label):
+            obligations = list(group)
+            first = obligations[0]
+            groups.append(
+                CycleExplained(
+                    anchor=first.anchor,
+                    heading=f"{label}: {first.cycle_span}",
+                    estimated=first.cycle.estimated,
+                    obligations=obligations,
+                )
+            )
+        return groups
 
-def _window_words(item, cycle: rule.Cycle) -> str:
+
+def _window_words(item, cycle: rule.Cycle, *, day=day, _=_) -> str:
     if item.kind == rule.Kind.PRIORITISATION:
         return _("between %(start)s and %(end)s") % {
             "start": day(item.window_start),
@@ -150,9 +245,12 @@ def _window_words(item, cycle: rule.Cycle) -> str:
     }
 
 
-def explain(item, cycle: rule.Cycle, meeting, rule_from: dt.date | None, on: dt.date) -> str:
-    """One obligation's status in words, with its dates."""
-    window = _window_words(item, cycle)
+def explain(
+    item, cycle: rule.Cycle, meeting, rule_from: dt.date | None, on: dt.date, *, day=day, _=_
+) -> str:
+    """One obligation's status in words, with its dates. A page of many passes its own `day`
+    and `_` (PageDays, PagePhrases), which say the same in less time."""
+    window = _window_words(item, cycle, day=day, _=_)
     status = item.status
     words = {
         "met": lambda: (
@@ -226,6 +324,17 @@ def compliance_for(
     histories: dict[int, CBMHistory] = {
         h.cbm_id: h for h in cbm_histories_read([c.pk for c in cbms])
     }
+    # Said once for the page, not once per obligation.
+    statuses = {code: status_info(code) for code in STATUS_SYMBOLS}
+    kind_labels = {
+        rule.Kind.PRIORITISATION: _("prioritisation RTG"),
+        rule.Kind.REVIEW: _("review RTG"),
+    }
+    letters = {rule.Kind.PRIORITISATION: "P", rule.Kind.REVIEW: "R"}
+    badges = StatusBadges()
+    words = TimelineWords.current()
+    days, phrases = PageDays(), PagePhrases()
+    spans = {c.conference: f"{days(c.start)} → {days(c.end)}" for c in timeline.cycles}
     results = []
     for cbm in cbms:
         history = histories[cbm.pk]
@@ -237,23 +346,26 @@ def compliance_for(
         for item in result.obligations:
             cycle = cycles[item.conference]
             meeting = meetings.get(item.met_by)
+            status = statuses[item.status]
+            kind_label = kind_labels[item.kind]
             view = ObligationView(
                 cbm=cbm,
                 cycle=cycle,
                 conference_label=labels.get(item.conference, f"MC{item.conference}"),
                 kind=item.kind,
-                kind_label=(
-                    _("prioritisation RTG")
-                    if item.kind == rule.Kind.PRIORITISATION
-                    else _("review RTG")
-                ),
-                status=status_info(item.status),
+                kind_label=kind_label,
+                status=status,
                 window_start=item.window_start,
                 deadline=item.deadline,
                 estimated=item.estimated,
                 met_by=meeting,
-                explanation=explain(item, cycle, meeting, timeline.rule_effective_from, on),
+                explanation=explain(
+                    item, cycle, meeting, timeline.rule_effective_from, on, day=days, _=phrases
+                ),
                 days_left=(item.deadline - on).days,
+                badge=badges(status, kind_label),
+                cell_badge=badges(status, letters[item.kind]),
+                cycle_span=spans[item.conference],
             )
             obligations.append(view)
             setattr(cells[item.conference], str(item.kind), view)
@@ -266,7 +378,7 @@ def compliance_for(
                 cells=[cells[c.conference] for c in timeline.cycles],
                 obligations=obligations,
                 annual={count.year: count for count in result.annual},
-                timeline=timeline_picture(cbm, obligations, history, on),
+                timeline=timeline_picture(cbm, obligations, history, on, words=words, day=days),
             )
         )
     return results, timeline, labels
@@ -280,7 +392,38 @@ SVG_RIGHT = 20
 LANES = {"prioritisation": 58, "review": 100, "rtg": 150}
 
 
-def timeline_picture(cbm, obligations: list[ObligationView], history: CBMHistory, on) -> dict:
+@dataclass(frozen=True)
+class TimelineWords:
+    """What the pictures say in the language of the page, translated once per page."""
+
+    held: str
+    planned: str
+    cancelled: str
+    rtg_title: str  # "RTG %(state)s on %(date)s%(met)s"
+    met: str  # "met %s"
+    today: str
+
+    @classmethod
+    def current(cls) -> TimelineWords:
+        return cls(
+            held=_("held"),
+            planned=_("planned"),
+            cancelled=_("cancelled"),
+            rtg_title=_("RTG %(state)s on %(date)s%(met)s"),
+            met=_("met %s"),
+            today=_("today"),
+        )
+
+
+def timeline_picture(
+    cbm,
+    obligations: list[ObligationView],
+    history: CBMHistory,
+    on,
+    *,
+    words: TimelineWords,
+    day=day,
+) -> dict:
     """Coordinates for the server-rendered SVG: cycles' windows, RTGs, what each RTG met."""
     if not obligations:
         return {}
@@ -294,10 +437,11 @@ def timeline_picture(cbm, obligations: list[ObligationView], history: CBMHistory
     end = max([o.cycle.end for o in obligations] + plausible)
     end += dt.timedelta(days=45)
     span = max((end - start).days, 1)
+    width = SVG_WIDTH - SVG_LEFT - SVG_RIGHT
 
     def x(value: dt.date) -> float:
-        value = min(max(value, start), end)
-        return round(SVG_LEFT + (value - start).days * (SVG_WIDTH - SVG_LEFT - SVG_RIGHT) / span, 1)
+        value = start if value < start else end if value > end else value
+        return round(SVG_LEFT + (value - start).days * width / span, 1)
 
     met_labels: dict[int, list[str]] = {}
     windows = []
@@ -327,11 +471,13 @@ def timeline_picture(cbm, obligations: list[ObligationView], history: CBMHistory
             "label": f"MC{last.conference + 1}" + ("?" if last.estimated else ""),
         }
     )
+    states = {"held": words.held, "planned": words.planned, "cancelled": words.cancelled}
+    held_status, cancelled_status = rule.MeetingStatus.HELD, rule.MeetingStatus.CANCELLED
     rtgs = []
     for m in meetings:
-        held = m.status == rule.MeetingStatus.HELD and m.date <= on
-        planned = not held and m.status != rule.MeetingStatus.CANCELLED
-        met = met_labels.get(m.id, [])
+        held = m.status == held_status and m.date <= on
+        planned = not held and m.status != cancelled_status
+        met = met_labels.get(m.id, ())
         kind = "held" if held else "planned" if planned else "cancelled"
         label = " ".join(met)
         rtgs.append(
@@ -339,15 +485,11 @@ def timeline_picture(cbm, obligations: list[ObligationView], history: CBMHistory
                 "x": x(m.date),
                 "kind": kind,
                 "label": label,
-                "title": _("RTG %(state)s on %(date)s%(met)s")
+                "title": words.rtg_title
                 % {
-                    "state": {
-                        "held": _("held"),
-                        "planned": _("planned"),
-                        "cancelled": _("cancelled"),
-                    }[kind],
+                    "state": states[kind],
                     "date": day(m.date),
-                    "met": (" — " + _("met %s") % ", ".join(met)) if met else "",
+                    "met": (" — " + words.met % ", ".join(met)) if met else "",
                 },
             }
         )
@@ -356,7 +498,7 @@ def timeline_picture(cbm, obligations: list[ObligationView], history: CBMHistory
     ]
     marker = x(on) if start <= on <= end else None
     # A replayed day is named by its date: the marker shows the day the statuses are as on.
-    marker_label = _("today") if on == timezone.localdate() else day(on)
+    marker_label = words.today if on == timezone.localdate() else day(on)
     return {
         "width": SVG_WIDTH,
         "height": 190,
@@ -367,6 +509,7 @@ def timeline_picture(cbm, obligations: list[ObligationView], history: CBMHistory
         "conferences": conferences,
         "rtgs": rtgs,
         "years": years,
+        "marks": timeline_marks(years, conferences, windows, rtgs),
         "marker": marker,
         "marker_label": marker_label,
         "title": _("Timeline of %(code)s: windows of each cycle, RTGs, and what each RTG met")
@@ -378,6 +521,47 @@ def timeline_picture(cbm, obligations: list[ObligationView], history: CBMHistory
             "met": sum(1 for o in obligations if o.status.code in ("met", "late")),
         },
     }
+
+
+def timeline_marks(years, conferences, windows, rtgs) -> SafeString:
+    """The picture's repeated marks (years, conferences, windows, RTGs) as SVG, for
+    cbms/_timeline.html to place: written here rather than by template loops, which took most
+    of a dashboard page's time at hundreds of RTGs per CBM. Coordinates are plain numbers
+    (never "12,5"); text is escaped as the template would."""
+    rtg_lane = LANES["rtg"]
+    parts = [
+        f'<g><line class="axis" x1="{y["x"]}" y1="26" x2="{y["x"]}" y2="34"/>'
+        f'<text class="year" x="{y["x"]}" y="20" text-anchor="middle">{y["label"]}</text></g>'
+        for y in years
+    ]
+    parts += [
+        f'<g class="mc"><line x1="{c["x"]}" y1="36" x2="{c["x"]}" y2="170"/>'
+        f'<text x="{c["x"]}" y="46" text-anchor="middle">{escape(c["label"])}</text></g>'
+        for c in conferences
+    ]
+    parts += [
+        f"<g><title>{escape(w['title'])}</title>"
+        f'<rect class="window-{w["status"].code}" x="{w["x"]}" y="{w["y"]}" '
+        f'width="{w["width"]}" height="20" rx="3"/>'
+        f'<text class="window-label" x="{w["mid"]}" y="{w["y"] + 34}" text-anchor="middle">'
+        f"{escape(w['status'].symbol)} {escape(w['status'].label)}</text></g>"
+        for w in windows
+    ]
+    for r in rtgs:
+        if r["kind"] == "cancelled":
+            mark = (
+                f'<path class="rtg-cancelled" d="M{r["x"]:.1f} {rtg_lane} '
+                f'm-5 -5 l10 10 m0 -10 l-10 10"/>'
+            )
+        else:
+            mark = f'<circle class="rtg-{r["kind"]}" cx="{r["x"]}" cy="{rtg_lane}" r="6"/>'
+        if r["label"]:
+            mark += (
+                f'<text class="rtg-label" x="{r["x"]}" y="{rtg_lane + 22}" '
+                f'text-anchor="middle">{escape(r["label"])}</text>'
+            )
+        parts.append(f"<g><title>{escape(r['title'])}</title>{mark}</g>")
+    return mark_safe("".join(parts))  # every text above is escaped; the rest are our numbers
 
 
 # --- The dashboard ------------------------------------------------------------------------------
@@ -393,24 +577,31 @@ def _cbms_with_leads():
 
 
 class ComplianceDashboard(PolicyMixin, TemplateView):
-    """Every CBM × every conference cycle, coloured by obligation status and said in words."""
+    """The CBMs × the conference cycles, coloured by obligation status and said in words, a
+    page of `cbms_per_page` CBMs at a time: at 500 CBMs and 40 cycles one page of everything was
+    20,000 cells and 500 timelines, 55 MB in 14 s. Ten, since a CBM of 40 cycles with 240 RTGs
+    is 100 KB of the page and 6 ms of its time: a page of 25 took 180 ms of a core."""
 
     policy = staticmethod(can_see_compliance)
     template_name = "cbms/dashboard.html"
+    cbms_per_page = 10
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         form = DashboardFilterForm(self.request.GET or None)
         chosen = form.cleaned_data if form.is_bound and form.is_valid() else {}
         on = chosen.get("on") or timezone.localdate()
-        cbms = list(_cbms_with_leads())
+        cbms = _cbms_with_leads()
         if chosen.get("cbm"):
-            cbms = [c for c in cbms if c.pk == chosen["cbm"].pk]
+            cbms = cbms.filter(pk=chosen["cbm"].pk)
         if chosen.get("country"):
-            country_id = chosen["country"].pk
-            cbms = [c for c in cbms if any(r.country_id == country_id for r in c.roles.all())]
-        rows, timeline, labels = compliance_for(cbms, on=on)
-        # Cycles no CBM is bound to (before the first approval) would be empty columns.
+            led = CBMRole.objects.filter(role=RoleKind.LEAD, country=chosen["country"])
+            cbms = cbms.filter(pk__in=led.values("cbm_id"))
+        # A page past the end (or not a number) shows the nearest page, as the lists do.
+        page = PortalPaginator(cbms, self.cbms_per_page).get_page(self.request.GET.get("page"))
+        rows, timeline, labels = compliance_for(list(page.object_list), on=on)
+        # Cycles none of the page's CBMs is bound to (before the first approval) would be empty
+        # columns.
         bound = [
             i
             for i, cycle in enumerate(timeline.cycles)
@@ -419,17 +610,28 @@ class ComplianceDashboard(PolicyMixin, TemplateView):
         for row in rows:
             row.cells = [row.cells[i] for i in bound]
         years = sorted({year for row in rows for year in row.annual})
+        below, not_bound = _("explanation below"), _("not yet bound")
+        estimated = _("estimated")
         context.update(
             form=form,
             on=on,
             rows=rows,
+            matrix_rows=[
+                (row, matrix_cells(row.cells, below=below, not_bound=not_bound)) for row in rows
+            ],
+            page_obj=page,
             cycles=[
                 {"cycle": c, "label": labels.get(c.conference, f"MC{c.conference}")}
                 for c in (timeline.cycles[i] for i in bound)
             ],
             years=years,
             annual_rows=[
-                (row, [row.annual.get(year) for year in years]) for row in rows if row.annual
+                (row, annual_cells([row.annual.get(year) for year in years]))
+                for row in rows
+                if row.annual
+            ],
+            explained_rows=[
+                (row, explanation_items(row.explained, estimated=estimated)) for row in rows
             ],
             legend=legend(),
             rule_from=timeline.rule_effective_from,
@@ -438,14 +640,104 @@ class ComplianceDashboard(PolicyMixin, TemplateView):
         return context
 
 
+# A page of the dashboard has a thousand cells in each of its two tables and two thousand
+# explanations: written here, as the timeline's marks are, rather than by template loops, which
+# took most of the page's time.
+
+
+def matrix_cells(cells: list[CycleCell], *, below: str, not_bound: str) -> SafeString:
+    """A CBM's cells of the matrix, a cycle each: its two statuses, linking to the words."""
+    below = escape(below)
+    unbound = (
+        f'<td class="not-bound">—<span class="visually-hidden"> {escape(not_bound)}</span></td>'
+    )
+    parts = []
+    for cell in cells:
+        first, review = cell.prioritisation, cell.review
+        if first is None:
+            parts.append(unbound)
+            continue
+        parts.append(
+            f'<td><a class="cell-link" href="#{escape(first.anchor)}">{first.cell_badge} '
+            f"{review.cell_badge if review else ''} "
+            f'<span class="visually-hidden">{below}</span></a></td>'
+        )
+    return mark_safe("".join(parts))  # the badges are rendered templates; the rest is escaped
+
+
+def annual_cells(counts: list[rule.AnnualCount | None]) -> SafeString:
+    """A CBM's cells of the two-RTGs-a-year table, a year each: held of required."""
+    held_of = _("%(held)s of %(required)s")
+    parts = []
+    for count in counts:
+        if count is None:
+            parts.append("<td>—</td>")
+            continue
+        enough = count.held >= count.required
+        css = "annual-ok" if enough else "annual-short" if count.held else "annual-none"
+        text = escape(held_of % {"held": count.held, "required": count.required})
+        tick = ' <span aria-hidden="true">✓</span>' if enough else ""
+        parts.append(f'<td class="{css}">{text}{tick}</td>')
+    return mark_safe("".join(parts))  # every text above is escaped
+
+
+def explanation_items(cycles: list[CycleExplained], *, estimated: str) -> SafeString:
+    """A CBM's obligations in words below the tables, cycle by cycle, each cycle the target of
+    its cells' links."""
+    estimated = f" ({escape(estimated)})"
+    parts = []
+    for cycle in cycles:
+        lines = "".join(f"<li>{o.badge} {escape(o.explanation)}</li>" for o in cycle.obligations)
+        parts.append(
+            f'<li id="{escape(cycle.anchor)}" class="mb-2">'
+            f'<h3 class="h6 mb-1">{escape(cycle.heading)}{estimated if cycle.estimated else ""}'
+            f"</h3><ul>{lines}</ul></li>"
+        )
+    return mark_safe("".join(parts))  # the badges are rendered templates; the rest is escaped
+
+
 # --- My country ---------------------------------------------------------------------------------
 
 
+def open_item_rows(items: list[ObligationView]) -> SafeString:
+    """The rows of "my country"'s open obligations, nearest deadline first: written here, as the
+    dashboard's cells are, since a country leading many CBMs of a long history has hundreds,
+    and each CBM's links are made once."""
+    days, badges = PageDays(), StatusBadges()
+    schedule = reverse("conferences:meeting_create")
+    estimated = escape(_("estimated"))
+    words = {"schedule": escape(_("Schedule an RTG")), "for": escape(_("for"))}
+    cbm_urls: dict[int, str] = {}
+    parts = []
+    for o in items:
+        cbm = o.cbm
+        if cbm.pk not in cbm_urls:
+            cbm_urls[cbm.pk] = escape(reverse("cbms:cbm_detail", args=[cbm.pk]))
+        code = escape(cbm.code)
+        left = ngettext("%(counter)s day left", "%(counter)s days left", o.days_left) % {
+            "counter": o.days_left
+        }
+        parts.append(
+            f"<tr><td>{days(o.deadline)}{f' ({estimated})' if o.estimated else ''}"
+            f'<br><span class="small">{escape(left)}</span></td>'
+            f'<td><a href="{cbm_urls[cbm.pk]}">{code}</a></td>'
+            f"<td>{escape(o.kind_label)}, {escape(o.conference_label)}</td>"
+            f"<td>{badges(o.status, '')}</td>"
+            f'<td class="small">{escape(o.explanation)}</td>'
+            f'<td><a class="btn btn-sm btn-primary" href="{escape(schedule)}?kind=rtg&amp;'
+            f'cbm={cbm.pk}">{words["schedule"]}<span class="visually-hidden"> {words["for"]} '
+            f"{code}</span></a></td></tr>"
+        )
+    return mark_safe("".join(parts))  # the badges are rendered templates; the rest is escaped
+
+
 class MyCountry(PolicyMixin, TemplateView):
-    """A focal point's country: the CBMs it leads, their open obligations, their RTGs."""
+    """A focal point's country: the CBMs it leads, their open obligations, their RTGs (a page of
+    `meetings_per_page` at a time: a country leading 25 CBMs of a long history has thousands)."""
 
     policy = staticmethod(is_focal_point)
     template_name = "cbms/my_country.html"
+    meetings_per_page = 25
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -470,15 +762,20 @@ class MyCountry(PolicyMixin, TemplateView):
         meetings = (
             Meeting.objects.filter(kind=MeetingKind.RTG, cbm__in=led)
             .select_related("cbm", "host")
-            .order_by("-date")
+            .order_by("-date", "id")
+        )
+        page = PortalPaginator(meetings, self.meetings_per_page).get_page(
+            self.request.GET.get("page")
         )
         context.update(
             country=user.country,
             today=today,
             rows=rows,
             open_items=open_items,
+            open_rows=open_item_rows(open_items),
             recent=recent,
-            meetings=meetings,
+            meetings=page.object_list,
+            page_obj=page,
             legend=legend(),
         )
         return context

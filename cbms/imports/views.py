@@ -15,7 +15,7 @@ from django.views.generic import DetailView, FormView, ListView
 
 from hoa_portal.api.renderers import EXPORT_FORMATS, export_response
 from hoa_portal.spreadsheets import resource_table
-from hoa_portal.views import PolicyMixin, signed_in
+from hoa_portal.views import PolicyMixin, PortalPaginator, signed_in
 
 from ..models import ImportStatus, SpreadsheetImport
 from .kinds import IMPORTABLE
@@ -69,6 +69,7 @@ class ImportList(PolicyMixin, ListView):
     policy = staticmethod(importers)
     template_name = "imports/import_list.html"
     paginate_by = 25
+    paginator_class = PortalPaginator
 
     def get_queryset(self):
         imports = SpreadsheetImport.objects.select_related("created_by").defer("content", "preview")

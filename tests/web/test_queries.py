@@ -52,6 +52,12 @@ def _rtgs(w: World, n: int):
         MeetingFactory(date=dt.date(2016, 1, 1) + dt.timedelta(days=i), host=w.germany)
 
 
+def _rtg_pages(w: World, n: int):
+    """More RTGs of France's CBM than a page of "my country" lists."""
+    for i in range(3 * n):
+        RtgFactory(cbm=w.fr_cbm, date=dt.date(2015, 2, 1) + dt.timedelta(days=i))
+
+
 def _roles(w: World, n: int):
     for _ in range(n):
         LeadRoleFactory(cbm=w.fr_cbm, country=CountryFactory(), role=RoleKind.SUPPORTING)
@@ -201,6 +207,9 @@ CASES: list[tuple[str, str, Callable[[World], list], Grow]] = [
     ("analyst", "dashboard", lambda w: [], _rtgs),
     ("focal_fr", "my_country", lambda w: [], _cbms),
     ("focal_fr", "my_country", lambda w: [], _rtgs),
+    # Past a page of CBMs (the dashboard's) and of RTGs (my country's).
+    ("secretariat", "dashboard", lambda w: [], _cbms),
+    ("focal_fr", "my_country", lambda w: [], _rtg_pages),
     ("focal_fr", "members:notifications", lambda w: [], _notices),
     ("focal_fr", "members:account", lambda w: [], _notices),
     ("secretariat", "records", lambda w: [], _everything),
