@@ -183,6 +183,25 @@ def history_build(scale: Scale) -> None:
         )
         for number, day in enumerate(conference_dates(scale.conferences), start=1)
     )
+    cbms = rule_and_cbms_build(conferences, count=scale.cbms, leads=[host])
+    spans = cycle_spans([conference.date for conference in conferences])
+    rng = random.Random(SEED)
+    for start in range(0, len(cbms), CBMS_PER_CHUNK):
+        chunk = cbms[start : start + CBMS_PER_CHUNK]
+        MeetingRow.objects.bulk_create(
+            rtgs_build(chunk, spans, scale.rtgs_per_cycle, rng), batch_size=INSERT_BATCH
+        )
+    ComplianceOutbox.objects.all().delete()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # as autovacuum soon would after such a load
+
+
+def rule_and_cbms_build(
+    conferences: list[MinisterialConference], *, count: int, leads: list[Country]
+) -> list[CBM]:
+    """The RTG rule in the first conference's declaration, and `count` CBMs approved there, each
+    led from then on by one of `leads` in turn: bulk inserts, no signal."""
     first = conferences[0]
     declaration = Declaration.objects.bulk_create(
         [Declaration(conference=first, title="Benchmark Declaration")]
@@ -200,22 +219,13 @@ def history_build(scale: Scale) -> None:
     )
     cbms = CBM.objects.bulk_create(
         CBM(code=f"B{n:04d}", name=f"Benchmark CBM {n}", approved_on=first.date, approved_at=first)
-        for n in range(1, scale.cbms + 1)
+        for n in range(1, count + 1)
     )
     CBMRole.objects.bulk_create(
-        CBMRole(cbm=cbm, country=host, role=RoleKind.LEAD, since=first.date) for cbm in cbms
+        CBMRole(cbm=cbm, country=leads[n % len(leads)], role=RoleKind.LEAD, since=first.date)
+        for n, cbm in enumerate(cbms)
     )
-    spans = cycle_spans([conference.date for conference in conferences])
-    rng = random.Random(SEED)
-    for start in range(0, len(cbms), CBMS_PER_CHUNK):
-        chunk = cbms[start : start + CBMS_PER_CHUNK]
-        MeetingRow.objects.bulk_create(
-            rtgs_build(chunk, spans, scale.rtgs_per_cycle, rng), batch_size=INSERT_BATCH
-        )
-    ComplianceOutbox.objects.all().delete()
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")  # as autovacuum soon would after such a load
+    return cbms
 
 
 def conference_dates(count: int) -> list[date]:

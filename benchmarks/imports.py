@@ -64,7 +64,6 @@ from cbms.models import (
     ImportStatus,
     Obligation,
     Reminder,
-    RoleKind,
     SpreadsheetImport,
 )
 from conferences.models import (
@@ -80,7 +79,7 @@ from conferences.resources import MeetingResource
 from hoa_portal.api.renderers import xlsx_file
 from members.models import Country, Notification, Role, User
 
-from .compliance import database_prepare
+from .compliance import database_prepare, rule_and_cbms_build
 
 MAX_PHASE_SECONDS = 30.0
 FULL_ROWS = 10_000
@@ -246,31 +245,7 @@ def reference_build() -> Reference:
         )
         for number, day in enumerate(_conference_dates(), start=1)
     )
-    first = conferences[0]
-    declaration = Declaration.objects.bulk_create(
-        [Declaration(conference=first, title="Istanbul Process Declaration")]
-    )[0]
-    Article.objects.bulk_create(
-        [
-            Article(
-                declaration=declaration,
-                number=25,
-                text="Lead countries convene two RTGs per cycle.",
-                is_rtg_rule=True,
-                effective_from=first.date,
-            )
-        ]
-    )
-    cbms = CBM.objects.bulk_create(
-        CBM(code=f"B{n:02d}", name=f"Benchmark CBM {n}", approved_on=first.date, approved_at=first)
-        for n in range(1, CBM_COUNT + 1)
-    )
-    CBMRole.objects.bulk_create(
-        CBMRole(
-            cbm=cbm, country=countries[n % len(countries)], role=RoleKind.LEAD, since=first.date
-        )
-        for n, cbm in enumerate(cbms)
-    )
+    cbms = rule_and_cbms_build(conferences, count=CBM_COUNT, leads=countries)
     actor = User(
         username="bench-secretariat",
         role=Role.SECRETARIAT,
