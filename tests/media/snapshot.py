@@ -27,9 +27,11 @@ def database_snapshot(using: str = "default") -> dict:
             rows = [repr(tuple(_plain(value) for value in row)) for row in cursor.fetchall()]
             snapshot["tables"][table] = sorted(rows)
         if connection.vendor == "postgresql":
+            # Not the counter of Django's record of migrations, as not the table: `migrate`
+            # writes both, and a test database may have been migrated in more steps.
             cursor.execute(
-                "SELECT sequencename, last_value FROM pg_sequences "
-                "WHERE schemaname = current_schema() ORDER BY 1"
+                "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = "
+                "current_schema() AND sequencename <> 'django_migrations_id_seq' ORDER BY 1"
             )
             snapshot["counters"] = [list(row) for row in cursor.fetchall()]
             cursor.execute(
@@ -38,7 +40,10 @@ def database_snapshot(using: str = "default") -> dict:
             )
         else:
             # A counter at 0 and none are the same to SQLite: the next id is 1 either way.
-            cursor.execute("SELECT name, seq FROM sqlite_sequence WHERE seq > 0 ORDER BY 1")
+            cursor.execute(
+                "SELECT name, seq FROM sqlite_sequence "
+                "WHERE seq > 0 AND name <> 'django_migrations' ORDER BY 1"
+            )
             snapshot["counters"] = [list(row) for row in cursor.fetchall()]
             cursor.execute(
                 "SELECT tbl_name, name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY 1, 2"

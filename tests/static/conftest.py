@@ -1,4 +1,4 @@
-"""The portal's small world, and Chromium for the navbar test, from the web tests' fixtures."""
+"""The portal's small world, from the web tests' fixtures. (Chromium stays with the browser tests:
+its session fixture, imported here too, would start a second Playwright in the same process.)"""
 
-from tests.web.browser.conftest import browser, page_as, site  # noqa: F401
 from tests.web.conftest import world  # noqa: F401
