@@ -13,7 +13,25 @@ class ConferenceForm(PortalModelForm):
         model = MinisterialConference
         fields = ["number", "date", "year", "city", "host", "status"]
         widgets = {"date": DateInput()}
-        help_texts = {"date": _("Empty while planned without a date.")}
+        help_texts = {
+            "date": _("Empty while planned without a date."),
+            "year": _("Only while the date is not set: a date gives its own year."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].required = False
+
+    def clean(self):
+        cleaned_data = super().clean()
+        day = cleaned_data.get("date")
+        if day:
+            # The year follows from the date, so a person never has to give it twice.
+            cleaned_data["year"] = day.year
+            self.errors.pop("year", None)
+        elif cleaned_data.get("year") is None and "year" not in self.errors:
+            self.add_error("year", _("Give the date, or the year while the date is not known."))
+        return cleaned_data
 
 
 class DeclarationForm(PortalModelForm):
@@ -40,6 +58,11 @@ class MeetingForm(PortalModelForm):
         model = Meeting
         fields = ["kind", "cbm", "date", "status", "city", "host", "notes"]
         widgets = {"date": DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # CBMs are chosen by code everywhere; the model's own order is by approval date.
+        self.fields["cbm"].queryset = self.fields["cbm"].queryset.order_by("code")
 
 
 class RtgForm(PortalModelForm):

@@ -1,7 +1,7 @@
 """Pages for ministerial conferences, their declarations and articles, and meetings."""
 
 import django_filters
-from django.db.models import Count
+from django.db.models import Count, Prefetch
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -80,6 +80,13 @@ class ConferenceList(PortalListView):
     def base_queryset(self):
         return MinisterialConference.objects.select_related("host", "declaration")
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["related_links"] = [
+            (_("All declarations"), reverse("conferences:declaration_list"))
+        ]
+        return context
+
 
 def _declaration_title(conference) -> str | None:
     try:
@@ -94,7 +101,14 @@ class ConferenceDetail(PortalDetailView):
 
     def visible(self):
         return MinisterialConference.objects.select_related("host", "declaration").prefetch_related(
-            "declaration__articles", "approved_cbms"
+            "declaration__articles",
+            # By code, as CBMs are listed everywhere; the model's own order is by approval date.
+            Prefetch(
+                "approved_cbms",
+                queryset=MinisterialConference._meta.get_field(
+                    "approved_cbms"
+                ).related_model.objects.order_by("code"),
+            ),
         )
 
     def get_context_data(self, **kwargs):

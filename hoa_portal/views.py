@@ -30,6 +30,7 @@ from django.forms.widgets import (
 from django.http import HttpResponseBadRequest, HttpResponseBase, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -124,6 +125,10 @@ def display(value) -> str:
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, dt.datetime):
+        # Templates shift aware datetimes to TIME_ZONE themselves; Python formatting does not,
+        # so without localtime() a list would show the stored UTC.
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
         return date_format(value, "j M Y H:i")
     if isinstance(value, dt.date):
         return date_format(value, "j M Y")
@@ -151,12 +156,14 @@ class Column:
     value: str | Callable[[Any], Any]  # an attribute path or a function of the row
     sort: str | None = None  # the ordering expression, if the column sorts
     link: bool = False  # the cell links to the row's page
+    shown: Callable[[Any], str] | None = None  # how the page writes the value, if not display()
 
     def raw(self, obj):
         return self.value(obj) if callable(self.value) else resolve(obj, self.value)
 
     def html(self, obj) -> str:
-        return display(self.raw(obj))
+        value = self.raw(obj)
+        return self.shown(value) if self.shown and value else display(value)
 
 
 @dataclass(frozen=True)

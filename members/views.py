@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -22,6 +23,7 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView, V
 from django.views.generic.detail import SingleObjectMixin
 from django_otp import login as otp_login
 
+from hoa_portal.citations import cited
 from hoa_portal.views import (
     Column,
     PolicyMixin,
@@ -127,18 +129,35 @@ class CountryList(PortalListView):
     intro = _("The participating and supporting countries of the Heart of Asia – Istanbul Process.")
     filterset_class = CountryFilter
     search_fields = ["code", "name"]
-    default_sort = "name"
+    default_sort = "participation"
+    # All 31 countries of the process on one page; the margin leaves room for new ones.
+    paginate_by = 100
     detail_url_name = "members:country_detail"
     create_url_name = "members:country_create"
     csv_filename = "countries"
     columns = [
         Column("name", _("Name"), "name", sort="name", link=True),
         Column("code", _("Code"), "code", sort="code"),
-        Column("participation", _("Participation today"), _current_kinds),
+        Column(
+            "participation",
+            _("Participation today"),
+            _current_kinds,
+            sort="current_kind",
+        ),
     ]
 
     def base_queryset(self):
-        return Country.objects.prefetch_related("participations")
+        # Participating before supporting (the kinds sort that way), so the two stand apart.
+        current = Participation.objects.current_on(timezone.localdate()).filter(
+            country=OuterRef("pk")
+        )
+        return Country.objects.prefetch_related("participations").annotate(
+            current_kind=Subquery(current.order_by("kind").values("kind")[:1])
+        )
+
+    def ordering_for(self, sort: str) -> list[str]:
+        # Within a kind, and for any other sort that ties, countries go by name.
+        return [*super().ordering_for(sort), "name"]
 
 
 class CountryDetail(PortalDetailView):
@@ -148,8 +167,22 @@ class CountryDetail(PortalDetailView):
     def visible(self):
         # String lookups: members imports nothing from the apps that build on it.
         return Country.objects.prefetch_related(
-            "participations", "cbm_roles__cbm", "hosted_conferences", "memberships__organization"
+            "participations",
+            cbm_roles_by_code(Country),
+            "hosted_conferences",
+            "memberships__organization",
         )
+
+
+def cbm_roles_by_code(model) -> Prefetch:
+    """A country's or an organization's CBM roles, by CBM code as CBMs are listed everywhere
+    (the roles' own order follows CBM's, by approval date). Reached through the relation: members
+    imports nothing from the apps that build on it."""
+    roles = model._meta.get_field("cbm_roles").related_model
+    return Prefetch(
+        "cbm_roles",
+        queryset=roles.objects.select_related("cbm").order_by("cbm__code", "role", "since"),
+    )
 
 
 class CountryCreate(PortalCreateView):
@@ -216,7 +249,8 @@ class ParticipationList(PortalListView):
         Column("kind", _("Participation"), "kind", sort="kind"),
         Column("since", _("Since"), "since", sort="since"),
         Column("until", _("Until"), "until", sort="until"),
-        Column("source", _("Source"), "source"),
+        # Cited on the page; the exports keep the text as stored (it goes back in by import).
+        Column("source", _("Source"), "source", shown=cited),
     ]
 
     def base_queryset(self):

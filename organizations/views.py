@@ -14,6 +14,7 @@ from hoa_portal.views import (
     PortalListView,
     PortalUpdateView,
 )
+from members.views import cbm_roles_by_code
 
 from .forms import MembershipForm, OrganizationForm
 from .models import Membership, MembershipStatus, Organization, OrganizationKind
@@ -61,7 +62,9 @@ class OrganizationDetail(PortalDetailView):
     template_name = "organizations/organization_detail.html"
 
     def visible(self):
-        return Organization.objects.prefetch_related("memberships__country", "cbm_roles__cbm")
+        return Organization.objects.prefetch_related(
+            "memberships__country", cbm_roles_by_code(Organization)
+        )
 
 
 class OrganizationPages:

@@ -7,12 +7,29 @@ secretariat's comments, not even how many there were. The API, its CSV export an
 read through these functions.
 """
 
+from collections import defaultdict
+from dataclasses import dataclass
+from enum import StrEnum
+
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
+from conferences.models import MinisterialConference
+from members.models import Country
 from members.permissions import is_focal_point, is_secretariat
 
-from ..models import ProgressReport, ReportReview, ReportSubmission, ReviewDecision
+from ..compliance import rule
+from ..compliance.selectors import timeline_read
+from ..models import (
+    CBM,
+    CBMRole,
+    ProgressReport,
+    ReportReview,
+    ReportState,
+    ReportSubmission,
+    ReviewDecision,
+)
 
 
 def _review_trail(user, *, report: str) -> Q | None:
@@ -64,3 +81,134 @@ def submission_count(user) -> Coalesce:
         .values("n")
     )
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+# --- Reports in reach: what a focal point may start, and the secretariat's overview ----------
+
+
+@dataclass(frozen=True)
+class StartChoice:
+    """A CBM and the conference whose cycle a country may start a report on."""
+
+    cbm: CBM
+    conference: MinisterialConference
+
+
+def _led_in_cycle(role: CBMRole, cycle: rule.Cycle) -> bool:
+    """The same overlap as CBMRoleQuerySet.overlapping, on rows already read."""
+    return (role.until is None or role.until >= cycle.start) and (
+        cycle.end is None or role.since < cycle.end
+    )
+
+
+def report_start_choices(*, country_id: int | None, cbm_id: int | None = None) -> list[StartChoice]:
+    """Every (CBM, cycle) on which the country may start a report and has none yet: the test
+    report_start applies (country_leads_in_cycle), run over rows read in four queries."""
+    if country_id is None:
+        return []
+    cycles = timeline_read().cycles
+    roles = CBMRole.objects.leads().filter(country_id=country_id).select_related("cbm")
+    if cbm_id is not None:
+        roles = roles.filter(cbm_id=cbm_id)
+    conferences = {
+        c.number: c
+        for c in MinisterialConference.objects.filter(number__in=[cy.conference for cy in cycles])
+    }
+    started = set(
+        ProgressReport.objects.filter(country_id=country_id).values_list("cbm_id", "conference_id")
+    )
+    choices: dict[tuple[int, int], StartChoice] = {}
+    for role in roles:
+        for cycle in cycles:
+            conference = conferences.get(cycle.conference)
+            if conference is None or not _led_in_cycle(role, cycle):
+                continue
+            if (role.cbm_id, conference.pk) not in started:
+                choices[(role.cbm_id, conference.pk)] = StartChoice(role.cbm, conference)
+    return sorted(choices.values(), key=lambda c: (c.cbm.code, -c.conference.number))
+
+
+class Actor(StrEnum):
+    """Who is to act on a report next."""
+
+    COUNTRY = "country"
+    SECRETARIAT = "secretariat"
+    NOBODY = "nobody"
+
+
+# The state shown for a leading country that has not started its report.
+NO_REPORT = "none"
+_ACTOR_BY_STATE = {
+    NO_REPORT: Actor.COUNTRY,
+    ReportState.DRAFT: Actor.COUNTRY,
+    ReportState.RETURNED: Actor.COUNTRY,
+    ReportState.SUBMITTED: Actor.SECRETARIAT,
+    ReportState.ACCEPTED: Actor.NOBODY,
+}
+
+
+@dataclass(frozen=True)
+class OverviewEntry:
+    """One leading country's report (or its absence) on one CBM in one cycle."""
+
+    country: Country
+    state: str  # a ReportState value, or NO_REPORT
+    report: ProgressReport | None
+
+    @property
+    def to_act(self) -> Actor:
+        return _ACTOR_BY_STATE[self.state]
+
+    @property
+    def state_label(self) -> str:
+        return _("none") if self.state == NO_REPORT else ReportState(self.state).label
+
+
+@dataclass(frozen=True)
+class OverviewRow:
+    cbm: CBM
+    cells: list[list[OverviewEntry]]  # one per cycle of `ReportOverview.conferences`
+
+
+@dataclass(frozen=True)
+class ReportOverview:
+    conferences: list[MinisterialConference]
+    rows: list[OverviewRow]
+
+
+def report_overview() -> ReportOverview:
+    """CBM × cycle, newest cycle first: for each country that led the CBM in the cycle, its
+    report's state. Reports of a country that did not lead (made before a role was corrected)
+    are shown too, so that none goes unseen. A fixed number of queries, however many rows."""
+    cycles = sorted(timeline_read().cycles, key=lambda c: -c.conference)
+    by_number = {
+        c.number: c
+        for c in MinisterialConference.objects.filter(number__in=[cy.conference for cy in cycles])
+    }
+    cycles = [cy for cy in cycles if cy.conference in by_number]
+    roles = list(CBMRole.objects.leads().select_related("country"))
+    reports: dict[tuple[int, int], dict[int, ProgressReport]] = defaultdict(dict)
+    for report in ProgressReport.objects.select_related("country"):
+        reports[(report.cbm_id, report.conference_id)][report.country_id] = report
+    rows = []
+    for cbm in CBM.objects.order_by("code"):
+        cells = []
+        for cycle in cycles:
+            conference = by_number[cycle.conference]
+            countries = {
+                role.country_id: role.country
+                for role in roles
+                if role.cbm_id == cbm.pk and _led_in_cycle(role, cycle)
+            }
+            reported = reports.get((cbm.pk, conference.pk), {})
+            for country_id, report in reported.items():
+                countries.setdefault(country_id, report.country)
+            entries = []
+            for country_id, country in sorted(countries.items(), key=lambda kv: kv[1].code):
+                report = reported.get(country_id)
+                entries.append(
+                    OverviewEntry(country, report.state if report else NO_REPORT, report)
+                )
+            cells.append(entries)
+        rows.append(OverviewRow(cbm, cells))
+    return ReportOverview([by_number[cy.conference] for cy in cycles], rows)

@@ -5,15 +5,17 @@ from . import views
 urlpatterns = [
     path("reports/", views.ReportList.as_view(), name="report_list"),
     path("reports/new/", views.ReportStart.as_view(), name="report_start"),
+    path("reports/overview/", views.ReportOverviewPage.as_view(), name="report_overview"),
     path("reports/<int:pk>/", views.ReportDetail.as_view(), name="report_detail"),
     path("reports/<int:pk>/edit/", views.ReportEdit.as_view(), name="report_edit"),
+    path("reports/<int:pk>/submit/", views.ReportSubmit.as_view(), name="report_submit"),
     *[
         path(
             f"reports/<int:pk>/{action}/",
             views.ReportAction.as_view(action=action),
             name=f"report_{action}",
         )
-        for action in ("submit", "accept", "return")
+        for action in ("accept", "return")
     ],
     path(
         "reports/<int:pk>/attachments/<int:attachment_id>/",

@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -32,11 +33,13 @@ from ..models import (
     PlanStatus,
     ProgressReport,
     ReportAttachment,
+    ReportReview,
     ReportState,
+    ReviewDecision,
 )
 from .attachments import attachment_open
 from .permissions import can_write_report
-from .selectors import report_submissions
+from .selectors import report_overview, report_start_choices, report_submissions
 from .services import (
     EDITABLE_STATES,
     ReportChangedError,
@@ -54,6 +57,21 @@ def _visible(request):
     return ProgressReport.objects.visible_to(request.user).select_related(
         "cbm", "conference", "country"
     )
+
+
+def _what(report: ProgressReport) -> dict[str, object]:
+    """The words a confirmation names a report by."""
+    return {
+        "cbm": report.cbm.code,
+        "country": report.country.name,
+        "cycle": report.conference.number,
+    }
+
+
+def _requested_cbm(request) -> CBM | None:
+    """The CBM a link from "my country" or a CBM's page narrows the list to; none if mangled."""
+    raw = request.GET.get("cbm", "")
+    return CBM.objects.filter(pk=int(raw)).first() if raw.isdecimal() else None
 
 
 def _errors(exc: ValidationError) -> list[str]:
@@ -78,19 +96,31 @@ class ReportList(PolicyMixin, View):
 
     def get(self, request):
         reports = _visible(request).order_by("-updated_at")
+        cbm = _requested_cbm(request)
+        if cbm is not None:
+            reports = reports.filter(cbm=cbm)
+        focal_point = is_focal_point(request.user)
+        # Only what report_start accepts: a choice made here is never refused as forbidden.
+        choices = (
+            report_start_choices(country_id=request.user.country_id, cbm_id=cbm.pk if cbm else None)
+            if focal_point
+            else []
+        )
+        start_cbms = list({choice.cbm.pk: choice.cbm for choice in choices}.values())
         context = {
+            "cbm": cbm,
             "queue": reports.filter(state=ReportState.SUBMITTED)
             if is_secretariat(request.user)
             else [],
-            "mine": reports.filter(country_id=request.user.country_id)
-            if is_focal_point(request.user)
-            else [],
+            "mine": reports.filter(country_id=request.user.country_id) if focal_point else [],
             "accepted": reports.filter(state=ReportState.ACCEPTED),
-            "can_start": is_focal_point(request.user),
-            "cbms": CBM.objects.filter(roles__country_id=request.user.country_id).distinct()
-            if is_focal_point(request.user)
-            else [],
-            "conferences": MinisterialConference.objects.held().exclude(date=None),
+            "can_start": focal_point,
+            "start_choices": choices,
+            "cbms": start_cbms,
+            "cycles_by_cbm": [
+                (c, [choice.conference for choice in choices if choice.cbm == c])
+                for c in start_cbms
+            ],
         }
         return render(request, "cbms/reports/list.html", context)
 
@@ -108,10 +138,25 @@ class ReportStart(PolicyMixin, View):
             return redirect("cbms:report_list")
         try:
             report = report_start(cbm=cbm, conference=conference, actor=request.user)
+        except PermissionDenied:
+            # The list offers no such pair; a stale page or a crafted post says why, not 403.
+            messages.error(
+                request,
+                _(
+                    "Your country did not lead %(cbm)s in the cycle of MC %(cycle)s, so it "
+                    "does not report on it. Choose one of the cycles offered."
+                )
+                % {"cbm": cbm.code, "cycle": conference.number},
+            )
+            return redirect(reverse("cbms:report_list") + f"?cbm={cbm.pk}")
         except ValidationError as exc:
             for message in _errors(exc):
                 messages.error(request, message)
             return redirect("cbms:report_list")
+        messages.success(
+            request,
+            _("Report on %(cbm)s, cycle %(cycle)s, started as a draft.") % _what(report),
+        )
         return redirect("cbms:report_edit", report.pk)
 
 
@@ -211,6 +256,12 @@ class ReportEdit(PolicyMixin, View):
                 "version": report.version if version is None else version,
                 # The other person's narrative, as saved, beside what this one typed.
                 "saved_narrative": report.narrative if conflict else None,
+                "last_return": ReportReview.objects.filter(
+                    submission__report=report, decision=ReviewDecision.RETURNED
+                )
+                .select_related("submission")
+                .order_by("-at", "-id")
+                .first(),
             },
             status=status,
         )
@@ -290,7 +341,7 @@ class ReportEdit(PolicyMixin, View):
         except ReportStateError as exc:
             messages.error(request, str(exc))
             return redirect("cbms:report_detail", report.pk)
-        messages.success(request, _("The report is saved."))
+        messages.success(request, _("Report on %(cbm)s, cycle %(cycle)s, saved.") % _what(report))
         return redirect("cbms:report_detail", report.pk)
 
 
@@ -324,8 +375,48 @@ class ReportAction(PolicyMixin, View):
             for message in _errors(exc):
                 messages.error(request, message)
         else:
-            messages.success(request, _("Done."))
+            messages.success(request, self._confirmation() % _what(report))
         return redirect("cbms:report_detail", report.pk)
+
+    def _confirmation(self) -> str:
+        if self.action == "submit":
+            return _("Report on %(cbm)s, cycle %(cycle)s, submitted to the secretariat.")
+        if self.action == "accept":
+            return _("Report of %(country)s on %(cbm)s, cycle %(cycle)s, accepted.")
+        return _(
+            "Report of %(country)s on %(cbm)s, cycle %(cycle)s, returned to %(country)s "
+            "with your comment."
+        )
+
+
+class ReportSubmit(ReportAction):
+    """GET asks whether to submit (a page, so it works without JavaScript); POST submits."""
+
+    action = "submit"
+
+    def get(self, request, pk: int):
+        report = get_object_or_404(_visible(request), pk=pk)
+        if not can_write_report(request.user, report):
+            raise PermissionDenied
+        if report.state not in EDITABLE_STATES:
+            messages.error(request, _("This report is not a draft: there is nothing to submit."))
+            return redirect("cbms:report_detail", report.pk)
+        # The version the person read on the page that led here: if someone writes the report
+        # meanwhile, confirming is refused as stale rather than submitting what they never saw.
+        read = request.GET.get("version", "")
+        version = int(read) if read.isdecimal() else report.version
+        return render(
+            request, "cbms/reports/submit_confirm.html", {"report": report, "version": version}
+        )
+
+
+class ReportOverviewPage(PolicyMixin, View):
+    """The secretariat: every CBM × cycle, each leading country's report state and who acts."""
+
+    policy = staticmethod(is_secretariat)
+
+    def get(self, request):
+        return render(request, "cbms/reports/overview.html", {"overview": report_overview()})
 
 
 class AttachmentDownload(PolicyMixin, View):

@@ -90,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "members.context_processors.navigation",
             ],
+            "builtins": ["hoa_portal.citations"],
         },
     },
 ]

@@ -78,6 +78,7 @@ PAGES: list[tuple[str, Args, dict]] = [
     ("dashboard", NONE, SIGNED_IN),
     ("my_country", NONE, FOCAL_POINTS),
     ("reminder_schedule", NONE, SECRETARIAT),
+    ("cbms:report_overview", NONE, SECRETARIAT),
     ("members:notifications", NONE, SIGNED_IN),
     ("members:account", NONE, SIGNED_IN),
     ("members:password_change", NONE, SIGNED_IN),

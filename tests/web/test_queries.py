@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cbms.models import CBMName, ReminderPolicy, RoleKind, SpreadsheetImport
+from cbms.models import CBMName, ProgressReport, ReminderPolicy, RoleKind, SpreadsheetImport
 from members.models import Notification
 from tests.cbms.factories import (
     ActivityFactory,
@@ -44,6 +44,18 @@ def _cbms(w: World, n: int):
         LeadRoleFactory(cbm=cbm, country=w.france)
         LeadRoleFactory(cbm=cbm, country=CountryFactory(), role=RoleKind.SUPPORTING)
         RtgFactory(cbm=cbm, date=dt.date(2015, 1, 10 + i % 15))
+
+
+def _reports(w: World, n: int):
+    """More CBMs led by France, each with a report in each held cycle, and a conference more."""
+    for i in range(n):
+        cbm = CBMFactory(code=f"R{i}", name=f"Reported measure {i}")
+        LeadRoleFactory(cbm=cbm, country=w.france, since=dt.date(2012, 1, 1))
+        for conference in (w.beijing, w.islamabad):
+            ProgressReport.objects.create(
+                cbm=cbm, conference=conference, country=w.france, created_by=w.users["focal_fr"]
+            )
+    ConferenceFactory(number=90 + n, date=dt.date(2040, 1, 1) + dt.timedelta(days=n))
 
 
 def _rtgs(w: World, n: int):
@@ -213,6 +225,9 @@ CASES: list[tuple[str, str, Callable[[World], list], Grow]] = [
     ("focal_fr", "members:notifications", lambda w: [], _notices),
     ("focal_fr", "members:account", lambda w: [], _notices),
     ("secretariat", "records", lambda w: [], _everything),
+    # CBM × cycle: more CBMs, more reports, one cycle more.
+    ("secretariat", "cbms:report_overview", lambda w: [], _reports),
+    ("focal_fr", "cbms:report_list", lambda w: [], _reports),
     ("secretariat", "reminder_schedule", lambda w: [], _schedule_edits),
     ("secretariat", "cbms:cbm_history", lambda w: [w.fr_cbm.pk], _edits),
     ("secretariat", "cbms:cbm_delete", lambda w: [w.fr_cbm.pk], _plans),

@@ -48,6 +48,7 @@ def _paths(site) -> dict[str, list[str]]:
             "/account/",
             "/account/password/",
             "/reminder-schedule/",
+            "/reports/overview/",
             f"/cbms/{site.fr_cbm.pk}/",
             "/cbms/new/",
             f"/cbms/{site.fr_cbm.pk}/history/",
@@ -73,6 +74,7 @@ def _paths(site) -> dict[str, list[str]]:
         ],
         "focal_fr": [
             "/my-country/",
+            "/reports/",
             "/notifications/",
             "/account/",
             "/account/password/",

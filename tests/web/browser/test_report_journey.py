@@ -112,6 +112,7 @@ def test_a_report_is_drafted_returned_resubmitted_accepted_and_published(
     assert report.state == ReportState.DRAFT
     assert report.attachments.count() == 1
     page.get_by_role("button", name="Submit for review").click()
+    page.get_by_role("button", name="Submit to the secretariat").click()  # confirmed
     expect(page.get_by_text("State: submitted")).to_be_visible()
     expect(page.get_by_role("link", name="Edit", exact=True)).to_have_count(0)
     assert ProgressReport.objects.get().state == ReportState.SUBMITTED
@@ -137,6 +138,7 @@ def test_a_report_is_drafted_returned_resubmitted_accepted_and_published(
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("in May and June 2013.").first).to_be_visible()
     page.get_by_role("button", name="Submit for review").click()
+    page.get_by_role("button", name="Submit to the secretariat").click()  # confirmed
     expect(page.get_by_text("State: submitted")).to_be_visible()
     expect(page.get_by_text("Changes from version 1 to 2")).to_be_visible()
     assert ProgressReport.objects.get().state == ReportState.SUBMITTED
