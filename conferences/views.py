@@ -1,6 +1,7 @@
 """Pages for ministerial conferences, their declarations and articles, and meetings."""
 
 import django_filters
+from django.contrib import messages
 from django.db.models import Count, Prefetch
 from django.urls import reverse
 from django.utils.translation import gettext
@@ -392,6 +393,31 @@ class MeetingCreate(MeetingFormMixin, PortalCreateView):
             if self.request.GET.get(name, "").isalnum():
                 initial[name] = self.request.GET[name]
         return initial
+
+    def get(self, request, *args, **kwargs):
+        self.say_when_the_cbm_asked_for_is_not_led()
+        return super().get(request, *args, **kwargs)
+
+    def say_when_the_cbm_asked_for_is_not_led(self) -> None:
+        """A focal point sent here for a CBM its country does not lead (an old link, a notice of
+        another role) is told so, rather than finding the form set to another CBM."""
+        asked = self.request.GET.get("cbm", "")
+        if is_secretariat(self.request.user) or not asked.isdigit():
+            return
+        led = led_cbms(self.request.user)
+        if led.filter(pk=asked).exists():
+            return
+        cbm = CBM.objects.filter(pk=asked).first()
+        codes = ", ".join(led.values_list("code", flat=True))
+        if not codes:
+            message = gettext("Your country leads no CBM today: it has no RTG to schedule.")
+        elif cbm is None:
+            message = gettext("That CBM does not exist: your country leads %(codes)s.")
+        else:
+            message = gettext(
+                "Your country does not lead %(cbm)s: you may schedule the RTGs of %(codes)s."
+            )
+        messages.warning(self.request, message % {"cbm": getattr(cbm, "code", ""), "codes": codes})
 
     def heading(self):
         if is_secretariat(self.request.user):

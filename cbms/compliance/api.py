@@ -18,7 +18,20 @@ from .serializers import ComplianceOut, ComplianceQuery, ObligationOut
 class CBMComplianceViewSet(CBMViewSet):
     export_actions = ["compliance"]  # `?format=csv|xlsx`: a row per obligation (the schema says)
 
-    @extend_schema(parameters=[ComplianceQuery], responses=ComplianceOut)
+    @extend_schema(
+        summary="A CBM's RTG obligations on a day",
+        description=(
+            "Every conference cycle's prioritisation and review obligations of the CBM, as "
+            "Article 25 of the Beijing Declaration makes them (an RTG within two months of each "
+            "ministerial conference, a second no later than four months before the next), "
+            "evaluated as on `on` (default: today in Kabul), each with its window, deadline, "
+            "status and the meeting that met it; and the annual two-RTGs indicator. "
+            "`?format=csv|xlsx` gives a row per obligation (XLSX: the annual counts on a sheet "
+            "of their own). For signed-in users."
+        ),
+        parameters=[ComplianceQuery],
+        responses=ComplianceOut,
+    )
     @action(detail=True, methods=["get"], permission_classes=[SignedInReads])
     def compliance(self, request, code=None):
         query = ComplianceQuery(data=request.query_params)

@@ -307,6 +307,12 @@ SPECTACULAR_SETTINGS = {
         "hoa_portal.api.schema.share_enums_and_drop_unused",
     ],
     "TITLE": "HoA-IP CBM Secretariat Tracker API",
+    "DESCRIPTION": (
+        "The REST API of the [HoA-IP CBM Secretariat Tracker](/) — back to the portal. Sign in "
+        "with `POST /api/v1/auth/token/` and send `Authorization: Token <key>`; lists filter, "
+        "sort, page and export (`?format=csv|xlsx`). The schema is at "
+        "[/api/schema/](/api/schema/)."
+    ),
     "VERSION": "1.0.0",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -140,3 +140,20 @@ def test_public_pages_cite_sources_by_title_publisher_and_date(world, client_for
         client.get(reverse("members:participation_list"), {"format": "csv"}).streaming_content
     ).decode("utf-8-sig")
     assert "atr-2016-security-cooperation-study.txt" in exported  # as stored: it imports back
+
+
+def test_the_scheduling_form_says_when_the_cbm_asked_for_is_not_led(world, client_for):
+    client = client_for("focal_fr")
+    page = client.get(reverse("conferences:meeting_create"), {"cbm": world.de_cbm.pk}).text
+    expected = f"Your country does not lead {world.de_cbm.code}: you may schedule the RTGs of"
+    assert expected in page and world.fr_cbm.code in page.split(expected, 1)[1][:40]
+    own = client.get(reverse("conferences:meeting_create"), {"cbm": world.fr_cbm.pk}).text
+    assert "does not lead" not in own
+
+
+def test_the_api_docs_link_back_and_describe_the_compliance_operation(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    assert "](/)" in schema["info"]["description"]  # the portal, from the docs page
+    operation = schema["paths"]["/api/v1/cbms/{code}/compliance/"]["get"]
+    assert operation["summary"] == "A CBM's RTG obligations on a day"
+    assert "Article 25" in operation["description"]
