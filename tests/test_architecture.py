@@ -23,6 +23,7 @@ LAYERS = (
         "hoa_portal.api",
         "hoa_portal.month_names",
         "hoa_portal.spreadsheets",
+        "hoa_portal.citations",
         # Backup and restore of every app's tables and the storage, through Django's registry.
         "hoa_portal.backup",
     ),
