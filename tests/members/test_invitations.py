@@ -22,6 +22,7 @@ from django.utils.http import urlsafe_base64_encode
 from members.invitations import invitation_pending, invitation_token_generator
 from members.models import Role, User
 from members.services import invitation_resend, user_create
+from tests.members.emails import link_in, path_of
 from tests.members.factories import CountryFactory, SecretariatFactory, UserFactory
 from tests.members.test_account_security import (
     NEW_PASSWORD,
@@ -80,17 +81,11 @@ def create(staff_browser, django_capture_on_commit_callbacks):
 
 
 def _link_in(message) -> str:
-    found = LINK.findall(message.body)
-    assert len(found) == 1, message.body
-    return found[0]
-
-
-def _path(link: str) -> str:
-    return "/" + link.split("/", 3)[3]
+    return link_in(message, LINK)
 
 
 def _accept(client: Client, link: str, password: str = NEW_PASSWORD):
-    opened = client.get(_path(link))
+    opened = client.get(path_of(link))
     assert opened.status_code == 302 and opened["Location"].endswith("/set-password/"), opened
     form = client.get(opened["Location"])
     assert form.status_code == 200 and form.context["validlink"]
@@ -237,12 +232,12 @@ def test_the_link_works_once(staff, mailoutbox, django_capture_on_commit_callbac
     link = _link_in(mailoutbox[0])
     _accept(Client(), link)
 
-    again = Client().get(_path(link))
+    again = Client().get(path_of(link))
 
     assert again.status_code == 200 and not again.context["validlink"]
     assert "This invitation no longer works" in again.text
     User.objects.filter(username="invited").update(last_login=None)  # even had it never signed in
-    assert not Client().get(_path(link)).context["validlink"]
+    assert not Client().get(path_of(link)).context["validlink"]
 
 
 def test_a_weak_password_is_refused_and_the_invitation_stays(
@@ -251,7 +246,7 @@ def test_a_weak_password_is_refused_and_the_invitation_stays(
     with django_capture_on_commit_callbacks(execute=True):
         user = _invite(staff)
     client = Client()
-    opened = client.get(_path(_link_in(mailoutbox[0])))
+    opened = client.get(path_of(_link_in(mailoutbox[0])))
     refused = client.post(opened["Location"], {"new_password1": "invited1", "new_password2": "x"})
     assert refused.status_code == 200 and refused.context["form"].errors
     user.refresh_from_db()
@@ -301,7 +296,7 @@ def test_a_deactivated_account_cannot_accept(staff, mailoutbox, django_capture_o
     with django_capture_on_commit_callbacks(execute=True):
         user = _invite(staff)
     User.objects.filter(pk=user.pk).update(is_active=False)
-    response = Client().get(_path(_link_in(mailoutbox[0])))
+    response = Client().get(path_of(_link_in(mailoutbox[0])))
     assert response.status_code == 200 and not response.context["validlink"]
 
 
@@ -328,7 +323,7 @@ def test_the_users_page_offers_to_send_a_pending_invitation_again(
     assert len(mailoutbox) == 2
     second_link = _link_in(mailoutbox[1])
     # Only the latest works.
-    assert Client().get(_path(first_link)).status_code == 200  # the page saying it is dead
+    assert Client().get(path_of(first_link)).status_code == 200  # the page saying it is dead
     assert _accept(Client(), second_link).status_code == 302
     assert f'action="{resend}"' not in client.get(page_url).text
 

@@ -27,6 +27,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from members.models import User
 from members.services import user_create
 from members.signin import locked_until, password_reset_wait
+from tests.members.emails import link_in, path_of
 from tests.members.factories import SecretariatFactory, UserFactory
 from tests.members.test_account_security import (
     NEW_PASSWORD,
@@ -64,18 +65,12 @@ def ask(django_capture_on_commit_callbacks):
 
 
 def _link_in(message) -> str:
-    found = LINK.findall(message.body)
-    assert len(found) == 1, message.body
-    return found[0]
-
-
-def _path(link: str) -> str:
-    return "/" + link.split("/", 3)[3]
+    return link_in(message, LINK)
 
 
 def _set_password(client: Client, link: str, password: str = NEW_PASSWORD):
     """Follow the emailed link, then choose the password; the answer to the form's POST."""
-    opened = client.get(_path(link))
+    opened = client.get(path_of(link))
     # Django moves the token from the address into the session before showing the form.
     assert opened.status_code == 302 and opened["Location"].endswith("/set-password/")
     form = client.get(opened["Location"])
@@ -220,7 +215,7 @@ def test_the_link_works_once(ask, mailoutbox):
     link = _link_in(mailoutbox[0])
     assert _set_password(Client(), link).status_code == 302
 
-    again = Client().get(_path(link))
+    again = Client().get(path_of(link))
 
     assert again.status_code == 200 and not again.context["validlink"]
     assert "This link no longer works" in again.text
@@ -235,7 +230,7 @@ def test_a_newer_password_ends_a_link_sent_before(ask, mailoutbox):
         "/account/password/",
         {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
     )
-    assert not Client().get(_path(link)).context["validlink"]
+    assert not Client().get(path_of(link)).context["validlink"]
 
 
 @pytest.mark.parametrize(("age", "valid"), [(0, True), (1, False)], ids=["at", "past"])
@@ -264,7 +259,7 @@ def test_a_deactivated_account_cannot_use_a_link_sent_before(ask, mailoutbox):
     link = _link_in(mailoutbox[0])
     User.objects.filter(pk=user.pk).update(is_active=False)
 
-    response = Client().get(_path(link))
+    response = Client().get(path_of(link))
 
     assert response.status_code == 200 and not response.context["validlink"]
 
