@@ -310,9 +310,6 @@ def _preview(*, kind, source, file_name, file_format, data, dataset, actor) -> S
     return spreadsheet_import
 
 
-ALREADY_IMPORTED = gettext("This file was imported already.")
-
-
 @transaction.atomic
 def import_confirm(*, spreadsheet_import: SpreadsheetImport, actor: User) -> SpreadsheetImport:
     """Import what was previewed, all of it or nothing. If a row has become wrong since the
@@ -322,7 +319,7 @@ def import_confirm(*, spreadsheet_import: SpreadsheetImport, actor: User) -> Spr
         raise PermissionDenied
     if spreadsheet_import.status != ImportStatus.PREVIEWED:
         raise ValidationError(
-            ALREADY_IMPORTED
+            gettext("This file was imported already.")
             if spreadsheet_import.status == ImportStatus.IMPORTED
             else gettext("This file has errors: correct them and upload it again.")
         )
