@@ -7,6 +7,7 @@ before offering an edit, and on PostgreSQL the database holds to it too (the tri
 migration cbms 0006).
 """
 
+import datetime as dt
 from collections.abc import Iterable
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -177,6 +178,26 @@ class ImplementationPlanVersion(models.Model):
 @receiver(pre_delete, sender=ImplementationPlanVersion)
 def _deleting_a_plan_takes_its_content(sender, instance, using, **kwargs):
     """Plumbing: deleting a version (or its CBM) deletes its areas and activities with it, even
+def version_in_force_on(
+    versions: Iterable[ImplementationPlanVersion], day: dt.date
+) -> ImplementationPlanVersion | None:
+    """Which of a CBM's published versions was in force on `day`, or None.
+
+    Versions follow one another in number order, each superseding the one before. An adoption
+    date, where recorded, says a version was not yet in force before it; a version without one
+    (the sources date none) is taken to have been adopted when its number came. So the version
+    in force is the last one before the first version known to have been adopted after `day`.
+    """
+    chosen = None
+    for version in sorted(versions, key=lambda v: v.version):
+        if version.status == PlanStatus.DRAFT:
+            continue
+        if version.adopted_on is not None and version.adopted_on > day:
+            break
+        chosen = version
+    return chosen
+
+
     once it is published. Django deletes those first, in the same transaction, after sending
     this signal; the database's guard is told the version is going."""
     plans_unfreeze_for_transaction([instance.pk], using=using)

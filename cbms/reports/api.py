@@ -15,6 +15,7 @@ import re
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
+from django.http import Http404
 from django.http.multipartparser import MultiPartParser as DjangoMultiPartParser
 from django.http.multipartparser import MultiPartParserError
 from django.utils.encoding import force_str
@@ -39,6 +40,7 @@ from members.permissions import is_focal_point
 from ..models import (
     ProgressReport,
     ReportActivityUpdate,
+    ReportAttachment,
 )
 from .filters import ReportFilter
 from .permissions import can_write_report
@@ -55,6 +57,7 @@ from .services import (
     ReportChangedError,
     ReportStateError,
     attachment_add,
+    attachment_remove,
     report_accept,
     report_return,
     report_start,
@@ -199,6 +202,7 @@ class ReportPermission(BasePermission):
 REPORT_COLUMNS = ["id", "cbm", "conference", "country", "state"]
 ACTIVITY_COLUMNS = ["activity", "status", "percent", "note"]
 CONFLICT = OpenApiResponse(description="The report's state does not allow this step.")
+NOT_FOUND = OpenApiResponse(description="No such report or attachment, or not yours to see.")
 WRITE_RESPONSES = {409: CONFLICT, 412: PRECONDITION_FAILED}
 
 
@@ -365,6 +369,38 @@ class ProgressReportViewSet(PortalViewSet):
             AttachmentOut(attachment, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED,
         )
+
+    @extend_schema(
+        request=None,
+        parameters=[
+            IF_MATCH,
+            OpenApiParameter("attachment_id", OpenApiTypes.INT, OpenApiParameter.PATH),
+        ],
+        responses={204: None, 404: NOT_FOUND, **WRITE_RESPONSES},
+        description="Take a file off a draft or returned report. A file that went with a "
+        "submitted version stays on the record (409).",
+    )
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=r"attachments/(?P<attachment_id>[0-9]{1,18})",
+        url_name="attachment-remove",
+        # Only this route answers DELETE: a report itself is never deleted.
+        http_method_names=["delete", "options"],
+    )
+    def attachment_remove(self, request, pk=None, attachment_id=None):
+        report = self.get_object()
+        try:
+            _run(
+                attachment_remove,
+                report=report,
+                actor=request.user,
+                attachment_id=int(attachment_id),
+                expected_version=if_match_versions(request, report),
+            )
+        except ReportAttachment.DoesNotExist as exc:
+            raise Http404 from exc
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
         responses=SubmissionOut(many=True),

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from conferences.models import MinisterialConference
@@ -23,13 +24,18 @@ from ..compliance import rule
 from ..compliance.selectors import timeline_read
 from ..models import (
     CBM,
+    Activity,
     CBMRole,
+    ImplementationPlanVersion,
+    PlanStatus,
     ProgressReport,
     ReportReview,
     ReportState,
     ReportSubmission,
     ReviewDecision,
 )
+from ..models.plans import version_in_force_on
+from .permissions import report_cycle
 
 
 def _review_trail(user, *, report: str) -> Q | None:
@@ -40,6 +46,12 @@ def _review_trail(user, *, report: str) -> Q | None:
     if is_focal_point(user):
         return Q(**{f"{report}country_id": user.country_id})
     return Q(pk__in=[])
+
+
+def reads_review_trail(user, report: ProgressReport) -> bool:
+    """Whether the user reads every submission of the report and its reviews, who made them."""
+    trail = _review_trail(user, report="")
+    return trail is None or ProgressReport.objects.filter(trail, pk=report.pk).exists()
 
 
 def submissions_visible_to(user) -> Q:
@@ -65,6 +77,7 @@ def report_submissions(*, report: ProgressReport, user) -> QuerySet[ReportSubmis
     reviews = ReportReview.objects.filter(reviews_visible_to(user)).order_by("at", "id")
     return (
         ReportSubmission.objects.filter(submissions_visible_to(user), report=report)
+        .select_related("submitted_by")
         .prefetch_related(Prefetch("reviews", queryset=reviews))
         .order_by("number")
     )
@@ -81,6 +94,33 @@ def submission_count(user) -> Coalesce:
         .values("n")
     )
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+# --- What a report speaks of --------------------------------------------------------------------
+
+
+def report_plan(report: ProgressReport) -> ImplementationPlanVersion | None:
+    """The plan version a report speaks of: the one in force on the last day of its cycle, or
+    today while the cycle runs. An MC7-cycle report never lists a plan adopted after that cycle
+    ended, nor a draft."""
+    today = timezone.localdate()
+    cycle = report_cycle(conference=report.conference)
+    day = today if cycle is None or cycle.estimated else min(cycle.last_day, today)
+    versions = ImplementationPlanVersion.objects.filter(cbm_id=report.cbm_id).exclude(
+        status=PlanStatus.DRAFT
+    )
+    return version_in_force_on(versions, day)
+
+
+def plan_activities(plan: ImplementationPlanVersion | None) -> QuerySet[Activity]:
+    """The activities a report on `plan` lists, in the plan's order."""
+    if plan is None:
+        return Activity.objects.none()
+    return (
+        Activity.objects.filter(priority_area__plan=plan)
+        .select_related("priority_area")
+        .order_by("priority_area__number", "number")
+    )
 
 
 # --- Reports in reach: what a focal point may start, and the secretariat's overview ----------

@@ -11,6 +11,7 @@ reading its state, bumps the report's `version` when it writes, and raises, in t
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -30,9 +31,7 @@ from members.services import Notice, notices_create, notices_in_languages
 
 from ..models import (
     CBM,
-    Activity,
     ActivityStatus,
-    PlanStatus,
     ProgressReport,
     ReportActivityUpdate,
     ReportAttachment,
@@ -43,6 +42,7 @@ from ..models import (
 )
 from .attachments import attachment_validate
 from .permissions import can_write_report, country_leads_in_cycle, report_cycle
+from .selectors import plan_activities, report_plan
 
 logger = logging.getLogger(__name__)
 
@@ -249,13 +249,7 @@ def report_update_draft(
 
 
 def _activities_replace(report: ProgressReport, activities: Iterable[Mapping[str, Any]]) -> None:
-    allowed = {
-        a.pk: a
-        for a in Activity.objects.filter(
-            priority_area__plan__cbm_id=report.cbm_id,
-            priority_area__plan__status=PlanStatus.IN_FORCE,
-        ).select_related("priority_area")
-    }
+    allowed = {a.pk: a for a in plan_activities(report_plan(report))}
     rows, errors, seen = [], [], set()
     for index, item in enumerate(activities):
         raw = item.get("activity")
@@ -264,7 +258,9 @@ def _activities_replace(report: ProgressReport, activities: Iterable[Mapping[str
         percent = item.get("percent", 0)
         where = f"Item {index + 1}"
         if activity_id not in allowed:
-            errors.append(f"{where}: the activity is not in this CBM's plan in force.")
+            errors.append(
+                f"{where}: the activity is not in the plan in force in this report's cycle."
+            )
             continue
         if activity_id in seen:
             errors.append(f"{where}: the activity is listed twice.")
@@ -488,3 +484,56 @@ def _attachment_add(
     report._change_reason = f"attached {attachment.original_name}"[:100]
     report.save(update_fields=["version", "updated_at"])
     return attachment
+
+
+def last_submitted_at(report: ProgressReport) -> dt.datetime | None:
+    return report.submissions.order_by("-number").values_list("submitted_at", flat=True).first()
+
+
+def attachment_removable(
+    report: ProgressReport, attachment: ReportAttachment, *, submitted_at: dt.datetime | None
+) -> bool:
+    """A file may be taken off while the report is editable, unless it went with a version the
+    secretariat has read (`submitted_at`, the last submission's time): that one stays with the
+    record of what was submitted."""
+    if report.state not in EDITABLE_STATES:
+        return False
+    return submitted_at is None or attachment.uploaded_at > submitted_at
+
+
+@transaction.atomic
+def attachment_remove(
+    *,
+    report: ProgressReport,
+    actor: User,
+    attachment_id: int,
+    expected_version: int | Collection[int] | None = None,
+) -> ReportAttachment:
+    """Take a file off a draft: its row goes (its history keeps who attached and removed it)
+    and the stored file is deleted once the transaction has committed, never before."""
+    report = _locked(report)
+    if not can_write_report(actor, report):
+        raise PermissionDenied("Only a focal point of the reporting country removes files.")
+    _check_fresh(report, expected_version)
+    attachment = ReportAttachment.objects.get(pk=attachment_id, report=report)  # else DoesNotExist
+    if report.state not in EDITABLE_STATES:
+        raise ReportStateError(f"Files cannot be removed from a {report.state} report.")
+    if not attachment_removable(report, attachment, submitted_at=last_submitted_at(report)):
+        raise ReportStateError(
+            f"{attachment.original_name} went with a submitted version: it stays on the record."
+        )
+    name, storage = attachment.file.name, attachment.file.storage
+    attachment._change_reason = "removed"
+    attachment.delete()
+    _bump(report)
+    report._change_reason = f"removed {attachment.original_name}"[:100]
+    report.save(update_fields=["version", "updated_at"])
+    transaction.on_commit(lambda: _storage_delete(storage, name))
+    return attachment
+
+
+def _storage_delete(storage, name: str) -> None:
+    try:
+        storage.delete(name)
+    except Exception:  # the orphan sweep finds it later; the removal itself stands
+        logger.exception("Could not delete %s after its attachment was removed", name)

@@ -22,4 +22,9 @@ urlpatterns = [
         views.AttachmentDownload.as_view(),
         name="report_attachment",
     ),
+    path(
+        "reports/<int:pk>/attachments/<int:attachment_id>/remove/",
+        views.AttachmentRemove.as_view(),
+        name="report_attachment_remove",
+    ),
 ]

@@ -11,8 +11,6 @@ write carry the report's version: a form opened before someone else's write save
 
 from __future__ import annotations
 
-import difflib
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -28,9 +26,7 @@ from members.permissions import is_focal_point, is_secretariat
 
 from ..models import (
     CBM,
-    Activity,
     ActivityStatus,
-    PlanStatus,
     ProgressReport,
     ReportAttachment,
     ReportReview,
@@ -38,13 +34,24 @@ from ..models import (
     ReviewDecision,
 )
 from .attachments import attachment_open
+from .comparison import chosen_pair, submissions_compare
 from .permissions import can_write_report
-from .selectors import report_overview, report_start_choices, report_submissions
+from .selectors import (
+    plan_activities,
+    reads_review_trail,
+    report_overview,
+    report_plan,
+    report_start_choices,
+    report_submissions,
+)
 from .services import (
     EDITABLE_STATES,
     ReportChangedError,
     ReportStateError,
     attachment_add,
+    attachment_removable,
+    attachment_remove,
+    last_submitted_at,
     report_accept,
     report_return,
     report_start,
@@ -160,41 +167,6 @@ class ReportStart(PolicyMixin, View):
         return redirect("cbms:report_edit", report.pk)
 
 
-def _diff(versions: list) -> dict | None:
-    """What changed between the last two of the submissions shown: narrative lines, activity
-    status/percent."""
-    if len(versions) < 2:
-        return None
-    old, new = versions[-2:]
-    lines = list(
-        difflib.unified_diff(
-            old.narrative.splitlines(),
-            new.narrative.splitlines(),
-            f"v{old.number}",
-            f"v{new.number}",
-            lineterm="",
-        )
-    )
-    before = {a["activity"]: a for a in old.activities}
-    after = {a["activity"]: a for a in new.activities}
-    titles = {
-        a.pk: str(a)
-        for a in Activity.objects.filter(pk__in={*before, *after}).select_related("priority_area")
-    }
-    changes = []
-    for activity_id in sorted({*before, *after}):
-        a, b = before.get(activity_id, {}), after.get(activity_id, {})
-        if (a.get("status"), a.get("percent")) != (b.get("status"), b.get("percent")):
-            changes.append(
-                {
-                    "activity": titles.get(activity_id, activity_id),
-                    "before": f"{a.get('status', '–')} {a.get('percent', '')}",
-                    "after": f"{b.get('status', '–')} {b.get('percent', '')}",
-                }
-            )
-    return {"old": old.number, "new": new.number, "lines": lines, "activities": changes}
-
-
 class ReportDetail(PolicyMixin, View):
     def get(self, request, pk: int):
         report = get_object_or_404(_visible(request), pk=pk)
@@ -205,29 +177,36 @@ class ReportDetail(PolicyMixin, View):
             "updates": report.activity_updates.select_related("activity__priority_area"),
             "attachments": report.attachments.all(),
             "versions": versions,
-            "diff": _diff(versions),
+            "comparison": self._comparison(request, versions),
+            "reads_trail": reads_review_trail(request.user, report),
             "can_write": report.state in EDITABLE_STATES and can_write_report(request.user, report),
             "can_review": report.state == ReportState.SUBMITTED and is_secretariat(request.user),
         }
         return render(request, "cbms/reports/detail.html", context)
 
+    @staticmethod
+    def _comparison(request, versions):
+        pair = chosen_pair(
+            versions, before=request.GET.get("before"), after=request.GET.get("after")
+        )
+        return submissions_compare(*pair) if pair else None
+
 
 class ReportEdit(PolicyMixin, View):
-    """Narrative, one row per activity of the plan in force, and an optional file."""
+    """Narrative, one row per activity of the plan in force in the report's cycle, and the
+    attachments (an optional new file; a draft's can be removed)."""
 
     def _report(self, request, pk):
         report = get_object_or_404(_visible(request), pk=pk)
         if not can_write_report(request.user, report):
             raise PermissionDenied
+        self.plan = report_plan(report)
         return report
 
     def _rows(self, report, data=None):
         current = {u.activity_id: u for u in report.activity_updates.all()}
         rows = []
-        for activity in Activity.objects.filter(
-            priority_area__plan__cbm_id=report.cbm_id,
-            priority_area__plan__status=PlanStatus.IN_FORCE,
-        ).select_related("priority_area"):
+        for activity in plan_activities(self.plan):
             update = current.get(activity.pk)
             rows.append(
                 {
@@ -245,12 +224,18 @@ class ReportEdit(PolicyMixin, View):
     def _render(
         self, request, report, rows, *, narrative=None, version=None, status=200, conflict=False
     ):
+        submitted_at = last_submitted_at(report)
         return render(
             request,
             "cbms/reports/edit.html",
             {
                 "report": report,
+                "plan": self.plan,
                 "rows": rows,
+                "attachments": [
+                    (a, attachment_removable(report, a, submitted_at=submitted_at))
+                    for a in report.attachments.all()
+                ],
                 "statuses": ActivityStatus.choices,
                 "narrative": report.narrative if narrative is None else narrative,
                 "version": report.version if version is None else version,
@@ -417,6 +402,38 @@ class ReportOverviewPage(PolicyMixin, View):
 
     def get(self, request):
         return render(request, "cbms/reports/overview.html", {"overview": report_overview()})
+
+
+class AttachmentRemove(PolicyMixin, View):
+    """POST: take a file off a draft (the edit page's button next to each removable file)."""
+
+    def post(self, request, pk: int, attachment_id: int):
+        report = get_object_or_404(_visible(request), pk=pk)
+        attachment = get_object_or_404(ReportAttachment, pk=attachment_id, report=report)
+        try:
+            attachment_remove(
+                report=report,
+                actor=request.user,
+                attachment_id=attachment.pk,
+                expected_version=_posted_version(request),
+            )
+        except ReportChangedError:
+            messages.error(
+                request,
+                _(
+                    "Nothing was removed: this report was changed by someone else since you "
+                    "opened it. Check the files below and try again."
+                ),
+            )
+        except ReportStateError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                _("%(name)s removed from the report on %(cbm)s, cycle %(cycle)s.")
+                % {"name": attachment.original_name, **_what(report)},
+            )
+        return redirect("cbms:report_edit", report.pk)
 
 
 class AttachmentDownload(PolicyMixin, View):

@@ -43,6 +43,9 @@ class ReportWorld:
     def start(self, **kwargs) -> ProgressReport:
         return report_start(cbm=self.cbm, conference=self.mc2, actor=self.fp_fra, **kwargs)
 
+    def start_on_mc1(self, **kwargs) -> ProgressReport:
+        return report_start(cbm=self.cbm, conference=self.mc1, actor=self.fp_fra, **kwargs)
+
 
 @pytest.fixture
 def rw(db) -> ReportWorld:

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from cbms.models import ProgressReport, ReportAttachment, ReportState
-from cbms.reports.services import report_accept, report_return, report_submit, report_update_draft
+from cbms.reports.services import report_submit
 from tests.reports.conftest import minimal_pdf
 
 
@@ -117,33 +117,6 @@ def test_other_country_cannot_act_by_form(rw, client):
     report = rw.start()
     response = _login(client, rw.fp_deu).post(reverse("cbms:report_submit", args=[report.pk]))
     assert response.status_code == 404
-
-
-def test_diff_between_submissions(rw, client):
-    a1 = rw.activities[0]
-    report = rw.start(
-        narrative="Line one\nLine two",
-        activities=[{"activity": a1.pk, "status": "in_progress", "percent": 30}],
-    )
-    report = report_submit(report=report, actor=rw.fp_fra)
-    report = report_return(report=report, actor=rw.staff, comment="Update")
-    report_update_draft(
-        report=report,
-        actor=rw.fp_fra,
-        narrative="Line one\nLine 2 revised",
-        activities=[{"activity": a1.pk, "status": "completed", "percent": 100}],
-    )
-    report = report_submit(report=report, actor=rw.fp_fra)
-    report_accept(report=report, actor=rw.staff)
-    # The reporting country's view: the public reads the accepted version alone (SPEC §5).
-    html = (
-        _login(client, rw.fp_fra)
-        .get(reverse("cbms:report_detail", args=[report.pk]))
-        .content.decode()
-    )
-    assert "Changes from version 1 to 2" in html
-    assert "-Line two" in html and "+Line 2 revised" in html
-    assert "in_progress 30" in html and "completed 100" in html
 
 
 # --- NUL bytes (as every portal page: PolicyMixin) ---------------------------------------------

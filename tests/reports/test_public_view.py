@@ -147,7 +147,7 @@ def test_the_page_shows_outsiders_the_accepted_submission_alone(rw, client, who)
     html = response.content.decode()
     assert FINAL in html
     assert not any(secret in html for secret in SECRETS)
-    assert "Changes from version" not in html
+    assert "side by side" not in html
     assert [v.number for v in response.context["versions"]] == [2]
 
 
@@ -158,5 +158,6 @@ def test_the_page_shows_insiders_every_version_its_comments_and_the_diff(rw, cli
         _page(rw, client, who).get(reverse("cbms:report_detail", args=[report.pk])).content.decode()
     )
     assert RETURN_NOTE in html and ACCEPT_NOTE in html
-    assert "Changes from version 1 to 2" in html
-    assert f"-{FIRST_DRAFT}" in html and f"+{FINAL}" in html
+    assert "Version 1 and version 2 side by side" in html
+    comparison = html[html.index('<table class="table table-sm comparison">') :]
+    assert FIRST_DRAFT in comparison and FINAL in comparison

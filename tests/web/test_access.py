@@ -229,7 +229,10 @@ NOT_PAGES = {
     "imports:bulk_edit",
 } | {
     f"cbms:report_{view}"
-    for view in ("list", "start", "detail", "edit", "submit", "accept", "return", "attachment")
+    for view in (
+        *("list", "start", "detail", "edit", "submit", "accept", "return"),
+        *("attachment", "attachment_remove"),  # the latter: tests/reports/test_attachment_remove.py
+    )
 }
 PORTAL_NAMESPACES = {"members", "organizations", "conferences", "cbms", "calendar", "imports"}
 

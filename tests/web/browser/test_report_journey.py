@@ -88,6 +88,8 @@ def test_a_report_is_drafted_returned_resubmitted_accepted_and_published(
     activity = report_world["activities"][0]
     pdf = tmp_path / "progress.pdf"
     pdf.write_bytes(minimal_pdf())
+    wrong = tmp_path / "other.pdf"
+    wrong.write_bytes(minimal_pdf())
 
     # 1. The French focal point starts the report, fills it, attaches a PDF and submits.
     page = page_for("fp-fra")
@@ -134,13 +136,24 @@ def test_a_report_is_drafted_returned_resubmitted_accepted_and_published(
     expect(page.get_by_text("State: returned")).to_be_visible()
     expect(page.get_by_text("Please add the dates of the trainings.")).to_be_visible()
     page.get_by_role("link", name="Edit", exact=True).click()
+    # A file attached by mistake comes off again; the one the secretariat read stays.
+    page.get_by_label("Attach a file").set_input_files(wrong)
+    page.get_by_role("button", name="Save").click()
+    page.get_by_role("link", name="Edit", exact=True).click()
+    expect(page.get_by_text("progress.pdf")).to_be_visible()
+    expect(page.get_by_role("button", name="Remove progress.pdf")).to_have_count(0)
+    page.get_by_role("button", name="Remove other.pdf").click()
+    expect(page.get_by_text("other.pdf removed from the report on CT, cycle 2.")).to_be_visible()
+    assert list(report.attachments.values_list("original_name", flat=True)) == ["progress.pdf"]
     page.get_by_label("Narrative").fill("Two trainings were held in Kabul, in May and June 2013.")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("in May and June 2013.").first).to_be_visible()
     page.get_by_role("button", name="Submit for review").click()
     page.get_by_role("button", name="Submit to the secretariat").click()  # confirmed
     expect(page.get_by_text("State: submitted")).to_be_visible()
-    expect(page.get_by_text("Changes from version 1 to 2")).to_be_visible()
+    compared = page.get_by_role("table", name="Version 1 and version 2 side by side")
+    expect(compared.locator("td.table-warning")).to_have_count(2)  # the narrative's one line
+    expect(compared.locator("td.table-warning").nth(1)).to_contain_text("in May and June 2013.")
     assert ProgressReport.objects.get().state == ReportState.SUBMITTED
 
     # 4. The secretariat accepts it.
