@@ -193,7 +193,9 @@ def world(live_server, settings, tmp_path) -> World:
             role=RoleKind.SUPPORTING,
             since=dt.date(2012, 6, 14),
         )
-        area = PriorityAreaFactory(plan=PlanVersionFactory(cbm=ct, version=1), number=1)
+        # Adopted on a day the sources do not give, as the real plans: in force in every cycle.
+        plan = PlanVersionFactory(cbm=ct, version=1, adopted_on=None)
+        area = PriorityAreaFactory(plan=plan, number=1)
         activities = [ActivityFactory(priority_area=area, number=n) for n in (1, 2)]
         meetings = {
             "rtg": RtgFactory(cbm=ct, date=dt.date(2012, 7, 1), city="Kabul", host=afghanistan),
@@ -1059,6 +1061,21 @@ def test_a_report_is_drafted_submitted_returned_and_accepted(generated, world, a
         ),
     )
     assert typed(not_a_pdf, "FieldErrors", 400, generated)["file"]
+    mistaken = attach.sync_detailed(
+        report.id,
+        client=focal_point,
+        body=m.FileInRequest(
+            file=types.File(
+                payload=io.BytesIO(pdf), file_name="mistaken.pdf", mime_type="application/pdf"
+            )
+        ),
+    )
+    mistaken = typed(mistaken, "AttachmentOut", 201, generated)
+    remove = generated.op("v1_reports_attachments_destroy")
+    removed = remove.sync_detailed(id=report.id, attachment_id=mistaken.id, client=focal_point)
+    assert removed.status_code == 204
+    again = remove.sync_detailed(id=report.id, attachment_id=mistaken.id, client=focal_point)
+    assert typed(again, "ErrorDetail", 404, generated).detail
     as_json = attach.sync_detailed(
         report.id,
         client=as_("focal_point", event_hooks={"request": [text_plain]}),

@@ -118,6 +118,13 @@ REPORT_ACTIONS = {
         detail_POST=       (401,     405,    405,    405,     405,        401),
     ),
 }
+# One file of France's draft: its focal point removes it; only DELETE is answered.
+_DELETE_ONLY = (401,       405,    405,    405,     405,        401)
+REPORT_ATTACHMENT = table(
+    detail_GET=            (405,     405,    405,    405,     405,        401),
+    detail_POST=_DELETE_ONLY, detail_PUT=_DELETE_ONLY, detail_PATCH=_DELETE_ONLY,
+    detail_DELETE=         (401,     404,    204,    404,     403,        401),
+)
 # The caller's own notices (one of France's focal point here): read and marked read, never written.
 #                          anonymous analyst fp_lead fp_other secretariat inactive
 _NOT_ALLOWED = (401,       405,    405,    405,     405,        401)
@@ -165,6 +172,8 @@ class Endpoint:
     replace: Callable[[World], dict] = lambda w: {}
     patch: dict = field(default_factory=dict)
     has_list: bool = True
+    # After a DELETE answered 204, whether the row is gone; by default a GET of it is 404.
+    gone: Callable[[World], bool] | None = None
 
 
 ENDPOINTS = [
@@ -323,6 +332,16 @@ ENDPOINTS = [
         for action in ("", "submit", "accept", "return", "attachments", "versions")
     ),
     Endpoint(
+        "reports attachment",
+        r"reports/{pk}/attachments/(?P<attachment_id>[0-9]{1,18})",
+        REPORT_ATTACHMENT,
+        detail=lambda w: (
+            f"/api/v1/reports/{_draft_report(w).pk}/attachments/{_draft_attachment(w).pk}/"
+        ),
+        has_list=False,
+        gone=lambda w: not _draft_report(w).attachments.exists(),
+    ),
+    Endpoint(
         "notifications",
         "notifications",
         NOTIFICATIONS,
@@ -373,6 +392,21 @@ def _draft_report(w: World):
     return report or report_start(cbm=w.cbm, conference=w.held_conference, actor=w.users["fp_lead"])
 
 
+def _draft_attachment(w: World):
+    """A file of that draft (its row alone: removing it deletes a file that is not there)."""
+    from cbms.models import ReportAttachment
+
+    report = _draft_report(w)
+    return report.attachments.first() or ReportAttachment.objects.create(
+        report=report,
+        file="reports/matrix.pdf",
+        original_name="matrix.pdf",
+        size=4,
+        content_type="application/pdf",
+        uploaded_by=w.users["fp_lead"],
+    )
+
+
 CASES = [
     pytest.param(endpoint, view, method, role, id=f"{endpoint.name}-{view}-{method}-{role}")
     for endpoint in ENDPOINTS
@@ -406,6 +440,8 @@ def test_role_method_endpoint(world, client_for, endpoint, view, method, role):
         assert client.get("/api/v1/obligations/").status_code == 401
     elif expected >= 300 or method == "GET":
         assert snapshot() == before, "a refused request changed the database"
+    elif method == "DELETE" and endpoint.gone is not None:
+        assert endpoint.gone(world)
     elif method == "DELETE":
         assert _request(client_for("secretariat"), "GET", path, {}).status_code == 404
     else:

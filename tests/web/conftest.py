@@ -112,7 +112,10 @@ def build_world() -> World:
     de_cbm = CBMFactory(code="DEX", name="German Measure", approved_on=dt.date(2012, 6, 14))
     fr_role = LeadRoleFactory(cbm=fr_cbm, country=france)
     de_role = LeadRoleFactory(cbm=de_cbm, country=germany)
-    fr_plan = PlanVersionFactory(cbm=fr_cbm, version=1, status=PlanStatus.IN_FORCE)
+    # Adopted before the Beijing cycle, so that its reports speak of this plan's activities.
+    fr_plan = PlanVersionFactory(
+        cbm=fr_cbm, version=1, status=PlanStatus.IN_FORCE, adopted_on=dt.date(2012, 12, 1)
+    )
     fr_draft = PlanVersionFactory(
         cbm=fr_cbm, version=2, status=PlanStatus.DRAFT, adopted_on=None, title="Draft revision"
     )
