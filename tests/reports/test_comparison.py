@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from cbms.reports.comparison import LinePair, chosen_pair, narrative_pairs, submissions_compare
 from cbms.reports.services import (
@@ -117,7 +117,8 @@ def test_the_page_sets_the_last_two_side_by_side(rw, client, three_versions):
     # Versions by number and date, the columns side by side; no hash anywhere.
     submitted = three_versions.submissions.order_by("number")
     for submission in submitted[1:]:
-        assert f"Version {submission.number}, {submission.submitted_at:%-d %b %Y}" in table
+        day = timezone.localtime(submission.submitted_at)  # as the page shows it: Kabul's day
+        assert f"Version {submission.number}, {day:%-d %b %Y}" in table
     assert all(s.content_hash[:12] not in page for s in submitted)
     # Narrative: the added line is a changed row; only the note of activity 1 changed.
     assert table.count('class="table-warning"') == 2 + 2
