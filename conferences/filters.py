@@ -2,6 +2,7 @@ import re
 
 import django_filters
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from members.models import Country
 
@@ -35,7 +36,7 @@ class ConferenceFilter(django_filters.FilterSet):
     year = IntegerFilter()
     city = django_filters.CharFilter(lookup_expr="iexact")
     host = django_filters.ModelChoiceFilter(queryset=Country.objects.all(), to_field_name="code")
-    status = django_filters.ChoiceFilter(choices=ConferenceStatus.choices)
+    status = django_filters.ChoiceFilter(choices=ConferenceStatus.choices, label=_("Status"))
     declaration = django_filters.CharFilter(
         field_name="declaration__title", lookup_expr="icontains"
     )
@@ -46,11 +47,11 @@ class ConferenceFilter(django_filters.FilterSet):
 
 
 class MeetingFilter(django_filters.FilterSet):
-    kind = django_filters.ChoiceFilter(choices=MeetingKind.choices)
+    kind = django_filters.ChoiceFilter(choices=MeetingKind.choices, label=_("Kind"))
     cbm = django_filters.ModelChoiceFilter(
         queryset=Meeting._meta.get_field("cbm").related_model.objects.all(), to_field_name="code"
     )
-    status = django_filters.ChoiceFilter(choices=MeetingStatus.choices)
+    status = django_filters.ChoiceFilter(choices=MeetingStatus.choices, label=_("Status"))
     date = django_filters.DateFromToRangeFilter()
     host = django_filters.ModelChoiceFilter(queryset=Country.objects.all(), to_field_name="code")
     city = django_filters.CharFilter(lookup_expr="iexact")

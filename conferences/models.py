@@ -63,7 +63,10 @@ class MinisterialConference(models.Model):
         _("city"), max_length=100, blank=True, help_text=_("Empty while not yet announced.")
     )
     host = models.ForeignKey(
-        "members.Country", on_delete=models.PROTECT, related_name="hosted_conferences"
+        "members.Country",
+        verbose_name=_("host"),
+        on_delete=models.PROTECT,
+        related_name="hosted_conferences",
     )
     status = models.CharField(_("status"), max_length=8, choices=ConferenceStatus.choices)
 
@@ -72,6 +75,8 @@ class MinisterialConference(models.Model):
 
     class Meta:
         ordering = ["number"]
+        verbose_name = _("ministerial conference")
+        verbose_name_plural = _("ministerial conferences")
         constraints = [
             models.CheckConstraint(condition=Q(number__gte=1), name="conference_number_positive"),
             models.CheckConstraint(
@@ -132,7 +137,10 @@ class MinisterialConference(models.Model):
 
 class Declaration(models.Model):
     conference = models.OneToOneField(
-        MinisterialConference, on_delete=models.CASCADE, related_name="declaration"
+        MinisterialConference,
+        verbose_name=_("conference"),
+        on_delete=models.CASCADE,
+        related_name="declaration",
     )
     title = models.CharField(_("title"), max_length=200)
     summary = models.TextField(_("summary"), blank=True)
@@ -142,6 +150,8 @@ class Declaration(models.Model):
 
     class Meta:
         ordering = ["conference__number"]
+        verbose_name = _("declaration")
+        verbose_name_plural = _("declarations")
 
     def __str__(self) -> str:
         return self.title
@@ -150,7 +160,12 @@ class Declaration(models.Model):
 class Article(models.Model):
     """An article of a declaration; the one marked as the RTG rule drives compliance."""
 
-    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="articles")
+    declaration = models.ForeignKey(
+        Declaration,
+        verbose_name=_("declaration"),
+        on_delete=models.CASCADE,
+        related_name="articles",
+    )
     number = models.PositiveSmallIntegerField(_("number"))
     text = models.TextField(_("text"))
     is_rtg_rule = models.BooleanField(
@@ -169,6 +184,8 @@ class Article(models.Model):
 
     class Meta:
         ordering = ["declaration__conference__number", "number"]
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
         constraints = [
             models.UniqueConstraint(fields=["declaration", "number"], name="article_unique_number"),
             models.UniqueConstraint(
@@ -287,6 +304,7 @@ class Meeting(models.Model):
     city = models.CharField(_("city"), max_length=100, blank=True)
     host = models.ForeignKey(
         "members.Country",
+        verbose_name=_("host"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -299,6 +317,8 @@ class Meeting(models.Model):
 
     class Meta:
         ordering = ["-date", "id"]
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
         indexes = [
             models.Index(fields=["cbm", "date"]),
             # The default listing order: the first page needs no sort over every meeting.
@@ -349,8 +369,14 @@ class MeetingTally(models.Model):
     of status, raw SQL included. A page of all the meetings someone may see reads its count here
     rather than counting ten thousand rows for each page. The portal never writes it."""
 
-    status = models.CharField(primary_key=True, max_length=9, choices=MeetingStatus.choices)
-    meetings = models.PositiveIntegerField()
+    status = models.CharField(
+        _("status"), primary_key=True, max_length=9, choices=MeetingStatus.choices
+    )
+    meetings = models.PositiveIntegerField(_("meetings"))
+
+    class Meta:
+        verbose_name = _("meeting tally")
+        verbose_name_plural = _("meeting tallies")
 
     def __str__(self) -> str:
         return f"{self.status}: {self.meetings}"

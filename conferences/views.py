@@ -206,7 +206,8 @@ class DeclarationHistory(DeclarationPages, PortalHistoryView):
 
 
 class ArticleFilter(django_filters.FilterSet):
-    is_rtg_rule = django_filters.BooleanFilter(label=_("The RTG rule"), widget=BooleanWidget())
+    # The widget's class, not an instance: it words its choices when made, in the page's language.
+    is_rtg_rule = django_filters.BooleanFilter(label=_("The RTG rule"), widget=BooleanWidget)
 
     class Meta:
         model = Article

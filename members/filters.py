@@ -1,4 +1,5 @@
 import django_filters
+from django.utils.translation import gettext_lazy as _
 
 from hoa_portal.api.filters import StrictBooleanFilter
 
@@ -11,11 +12,14 @@ class CountryFilter(django_filters.FilterSet):
 
     code = django_filters.CharFilter(lookup_expr="iexact")
     name = django_filters.CharFilter(lookup_expr="icontains")
-    participation = django_filters.ChoiceFilter(choices=ParticipationKind.choices)
-    since = django_filters.DateFromToRangeFilter()
-    until = django_filters.DateFromToRangeFilter()
+    # Labelled here: these are annotations, not model fields, so django-filter finds no name.
+    participation = django_filters.ChoiceFilter(
+        label=_("Participation"), choices=ParticipationKind.choices
+    )
+    since = django_filters.DateFromToRangeFilter(label=_("Since"))
+    until = django_filters.DateFromToRangeFilter(label=_("Until"))
     ongoing = StrictBooleanFilter(
-        method="filter_ongoing", label="The country is shown with a period that has no end."
+        method="filter_ongoing", label=_("The country is shown with a period that has no end.")
     )
 
     class Meta:
@@ -30,7 +34,7 @@ class CountryFilter(django_filters.FilterSet):
 class UserFilter(django_filters.FilterSet):
     username = django_filters.CharFilter(lookup_expr="iexact")
     email = django_filters.CharFilter(lookup_expr="iexact")
-    role = django_filters.ChoiceFilter(choices=Role.choices)
+    role = django_filters.ChoiceFilter(choices=Role.choices, label=_("Role"))
     country = django_filters.ModelChoiceFilter(queryset=Country.objects.all(), to_field_name="code")
 
     class Meta:
@@ -47,7 +51,9 @@ class NotificationFilter(django_filters.FilterSet):
     body = django_filters.CharFilter(lookup_expr="icontains")
     link = django_filters.CharFilter()
     # By calendar day in Kabul (`created_at_after=2026-03-01`): dates, as every list filters.
-    created_at = django_filters.DateFromToRangeFilter(field_name="created_at__date")
+    created_at = django_filters.DateFromToRangeFilter(
+        field_name="created_at__date", label=_("Created on")
+    )
 
     class Meta:
         model = Notification

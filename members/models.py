@@ -18,6 +18,7 @@ class Country(models.Model):
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("country")
         verbose_name_plural = _("countries")
         constraints = [
             models.CheckConstraint(
@@ -50,7 +51,9 @@ class Participation(models.Model):
     fourteen participating countries, without Uzbekistan).
     """
 
-    country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="participations")
+    country = models.ForeignKey(
+        Country, verbose_name=_("country"), on_delete=models.CASCADE, related_name="participations"
+    )
     kind = models.CharField(_("participation"), max_length=16, choices=ParticipationKind.choices)
     since = models.DateField(_("since"), null=True, blank=True, help_text=_("Empty if unknown."))
     until = models.DateField(_("until"), null=True, blank=True, help_text=_("Empty if ongoing."))
@@ -62,6 +65,8 @@ class Participation(models.Model):
 
     class Meta:
         ordering = ["country__name", "since"]
+        verbose_name = _("participation")
+        verbose_name_plural = _("participations")
         constraints = [
             models.CheckConstraint(
                 condition=Q(until__isnull=True) | Q(since__isnull=True) | Q(until__gte=F("since")),
@@ -210,7 +215,9 @@ class Notification(models.Model):
     channel are unique: a second run inserts nothing and sends nothing.
     """
 
-    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    recipient = models.ForeignKey(
+        User, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"
+    )
     channel = models.CharField(_("channel"), max_length=8, choices=NotificationChannel.choices)
     event_key = models.CharField(
         _("event"), max_length=100, help_text=_("What happened, e.g. obligation:12:missed.")
@@ -226,6 +233,8 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         constraints = [
             models.UniqueConstraint(
                 fields=["event_key", "recipient", "channel"], name="notification_once_per_event"
@@ -244,12 +253,15 @@ class CalendarFeed(models.Model):
     """A person's private calendar feed: the URL carries a secret token, stored here only as its
     SHA-256 (shown once when issued). Revoking deletes the row; issuing anew replaces it."""
 
-    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="calendar_feed")
-    token_hash = models.CharField(max_length=64, unique=True)
+    user = models.OneToOneField(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
     created_at = models.DateTimeField(_("issued at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
 
     def __str__(self) -> str:
         return f"Calendar feed of {self.user} (issued {self.created_at:%Y-%m-%d})"
@@ -262,12 +274,17 @@ class TokenGrant(models.Model):
     without. Deleted with its token."""
 
     token = models.OneToOneField(
-        "knox.AuthToken", on_delete=models.CASCADE, primary_key=True, related_name="grant"
+        "knox.AuthToken",
+        verbose_name=_("API token"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="grant",
     )
     second_factor = models.BooleanField(_("issued with a second factor"), default=False)
 
     class Meta:
         verbose_name = _("API token grant")
+        verbose_name_plural = _("API token grants")
 
     def __str__(self) -> str:
         return f"API token of {self.token.user} issued {self.token.created:%Y-%m-%d %H:%M}"

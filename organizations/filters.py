@@ -1,4 +1,5 @@
 import django_filters
+from django.utils.translation import gettext_lazy as _
 
 from .models import Organization, OrganizationKind
 
@@ -6,7 +7,7 @@ from .models import Organization, OrganizationKind
 class OrganizationFilter(django_filters.FilterSet):
     acronym = django_filters.CharFilter(lookup_expr="iexact")
     name = django_filters.CharFilter(lookup_expr="icontains")
-    kind = django_filters.ChoiceFilter(choices=OrganizationKind.choices)
+    kind = django_filters.ChoiceFilter(choices=OrganizationKind.choices, label=_("Kind"))
 
     class Meta:
         model = Organization

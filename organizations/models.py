@@ -1,5 +1,6 @@
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -27,6 +28,8 @@ class Organization(models.Model):
 
     class Meta:
         ordering = ["acronym"]
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=OrganizationKind.values), name="organization_kind_valid"
@@ -52,10 +55,16 @@ class Membership(models.Model):
     """A country's standing in an organization or mechanism, e.g. Afghanistan at the SCO."""
 
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="memberships"
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
     )
     country = models.ForeignKey(
-        "members.Country", on_delete=models.CASCADE, related_name="memberships"
+        "members.Country",
+        verbose_name=_("country"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
     )
     status = models.CharField(_("status"), max_length=16, choices=MembershipStatus.choices)
     since = models.DateField(_("since"), null=True, blank=True)
@@ -66,6 +75,8 @@ class Membership(models.Model):
 
     class Meta:
         ordering = ["organization__acronym", "country__name"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "country", "status"], name="membership_unique"
@@ -81,4 +92,8 @@ class Membership(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.country} – {self.get_status_display()} of {self.organization}"
+        return gettext("%(country)s – %(status)s of %(organization)s") % {
+            "country": self.country,
+            "status": self.get_status_display(),
+            "organization": self.organization,
+        }

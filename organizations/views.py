@@ -27,7 +27,7 @@ class OrganizationFilter(django_filters.FilterSet):
     )
     supports_process = django_filters.BooleanFilter(
         label=_("Supports the process"),
-        widget=BooleanWidget(),
+        widget=BooleanWidget,  # made per page, so its choices are in the page's language
     )
 
     class Meta:

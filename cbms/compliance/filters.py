@@ -1,4 +1,5 @@
 import django_filters
+from django.utils.translation import gettext_lazy as _
 
 from conferences.filters import IntegerFilter
 from conferences.models import MinisterialConference
@@ -14,12 +15,12 @@ class ObligationFilter(django_filters.FilterSet):
     conference = django_filters.ModelChoiceFilter(
         queryset=MinisterialConference.objects.all(), to_field_name="number"
     )
-    kind = django_filters.ChoiceFilter(choices=ObligationKind.choices)
-    status = django_filters.ChoiceFilter(choices=ObligationStatus.choices)
+    kind = django_filters.ChoiceFilter(choices=ObligationKind.choices, label=_("Kind"))
+    status = django_filters.ChoiceFilter(choices=ObligationStatus.choices, label=_("Status"))
     estimated = StrictBooleanFilter()
     window_start = django_filters.DateFromToRangeFilter()
     deadline = django_filters.DateFromToRangeFilter()
-    met_by = IntegerFilter(label="Id of the meeting that met the obligation.")
+    met_by = IntegerFilter(label=_("Id of the meeting that met the obligation."))
     evaluated_on = django_filters.DateFromToRangeFilter()
 
     class Meta:

@@ -272,8 +272,10 @@ def invitations_send() -> int:
                 # Someone who turned email off (or lost their address) since it was recorded is
                 # not emailed; the row is done all the same.
                 if recipient.email and recipient.email_delivery != EmailDelivery.NONE:
+                    # The .ics too: a calendar shows its summary as the event's title.
                     with translation.override(recipient.email_language or settings.LANGUAGE_CODE):
                         subject, body = _compose(delivery.invitation)
+                        attachment = _attachment(delivery.invitation)
                     message = EmailMessage(
                         subject,
                         body,
@@ -281,7 +283,7 @@ def invitations_send() -> int:
                         [recipient.email],
                         connection=smtp,
                     )
-                    message.attach(_attachment(delivery.invitation))
+                    message.attach(attachment)
                     message.send()
                     sent += 1
                 delivery.sent_at = timezone.now()

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -122,12 +123,20 @@ class CBMRoleQuerySet(models.QuerySet):
 class CBMRole(models.Model):
     """A country or organization leading or supporting a CBM over a period (until inclusive)."""
 
-    cbm = models.ForeignKey(CBM, on_delete=models.CASCADE, related_name="roles")
+    cbm = models.ForeignKey(
+        CBM, verbose_name=_("CBM"), on_delete=models.CASCADE, related_name="roles"
+    )
     country = models.ForeignKey(
-        "members.Country", on_delete=models.PROTECT, null=True, blank=True, related_name="cbm_roles"
+        "members.Country",
+        verbose_name=_("country"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cbm_roles",
     )
     organization = models.ForeignKey(
         "organizations.Organization",
+        verbose_name=_("organization"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -143,6 +152,7 @@ class CBMRole(models.Model):
     class Meta:
         ordering = ["cbm", "role", "since"]
         verbose_name = _("CBM role")
+        verbose_name_plural = _("CBM roles")
         constraints = [
             models.CheckConstraint(
                 condition=Q(role__in=RoleKind.values), name="cbmrole_role_valid"
@@ -176,7 +186,11 @@ class CBMRole(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.party} – {self.get_role_display()} of {self.cbm.code}"
+        return gettext("%(party)s – %(role)s of %(cbm)s") % {
+            "party": self.party,
+            "role": self.get_role_display(),
+            "cbm": self.cbm.code,
+        }
 
     @property
     def party(self):

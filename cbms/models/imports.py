@@ -33,7 +33,7 @@ class SpreadsheetImport(models.Model):
     file_name = models.CharField(_("file name"), max_length=255)
     file_format = models.CharField(_("format"), max_length=4)
     # The file as sent, so that the confirmation imports exactly what was previewed.
-    content = models.BinaryField(editable=False)
+    content = models.BinaryField(_("content"), editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),
@@ -50,11 +50,12 @@ class SpreadsheetImport(models.Model):
     errors = models.PositiveIntegerField(_("errors"), default=0)
     # What the preview shows: the changes row by row (field: before → after) and the errors by
     # row and column, as cbms.imports.services.Preview writes them.
-    preview = models.JSONField(default=dict)
+    preview = models.JSONField(_("preview"), default=dict)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("spreadsheet import")
+        verbose_name_plural = _("spreadsheet imports")
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=ImportKind.values), name="import_kind_valid"

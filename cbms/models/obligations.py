@@ -1,5 +1,6 @@
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -27,9 +28,12 @@ class Obligation(models.Model):
     hand, so it carries no history of its own (its inputs do).
     """
 
-    cbm = models.ForeignKey("cbms.CBM", on_delete=models.CASCADE, related_name="obligations")
+    cbm = models.ForeignKey(
+        "cbms.CBM", verbose_name=_("CBM"), on_delete=models.CASCADE, related_name="obligations"
+    )
     conference = models.ForeignKey(
         "conferences.MinisterialConference",
+        verbose_name=_("conference"),
         on_delete=models.CASCADE,
         related_name="obligations",
         help_text=_("The conference that opens the cycle."),
@@ -41,6 +45,7 @@ class Obligation(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=ObligationStatus.choices)
     met_by = models.ForeignKey(
         "conferences.Meeting",
+        verbose_name=_("met by"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -50,6 +55,8 @@ class Obligation(models.Model):
 
     class Meta:
         ordering = ["cbm", "conference__number", "kind"]
+        verbose_name = _("obligation")
+        verbose_name_plural = _("obligations")
         constraints = [
             models.UniqueConstraint(
                 fields=["cbm", "conference", "kind"], name="obligation_unique_per_cycle"
@@ -67,7 +74,11 @@ class Obligation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.cbm.code} {self.get_kind_display()} after MC {self.conference.number}"
+        return gettext("%(cbm)s %(kind)s after MC %(number)s") % {
+            "cbm": self.cbm.code,
+            "kind": self.get_kind_display(),
+            "number": self.conference.number,
+        }
 
 
 class ComplianceOutbox(models.Model):
@@ -79,8 +90,8 @@ class ComplianceOutbox(models.Model):
 
     # Not a foreign key: a CBM being deleted may still ask (through its cascading roles), and the
     # drain simply skips ids that no longer exist.
-    cbm_pk = models.BigIntegerField(db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    cbm_pk = models.BigIntegerField(_("CBM id"), db_index=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("compliance outbox entry")

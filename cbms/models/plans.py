@@ -15,6 +15,7 @@ from django.db import connections, models
 from django.db.models import Q
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -91,7 +92,9 @@ def plans_unfreeze_for_transaction(plan_ids: Iterable[int], *, using: str = "def
 class ImplementationPlanVersion(models.Model):
     """One version of a CBM's Implementation Plan. A revision supersedes it; none is erased."""
 
-    cbm = models.ForeignKey("cbms.CBM", on_delete=models.CASCADE, related_name="plan_versions")
+    cbm = models.ForeignKey(
+        "cbms.CBM", verbose_name=_("CBM"), on_delete=models.CASCADE, related_name="plan_versions"
+    )
     version = models.PositiveSmallIntegerField(_("version"))
     title = models.CharField(_("title"), max_length=200)
     status = models.CharField(
@@ -110,6 +113,7 @@ class ImplementationPlanVersion(models.Model):
     class Meta:
         ordering = ["cbm", "version"]
         verbose_name = _("implementation plan version")
+        verbose_name_plural = _("implementation plan versions")
         constraints = [
             models.UniqueConstraint(fields=["cbm", "version"], name="plan_unique_version"),
             models.UniqueConstraint(
@@ -130,7 +134,11 @@ class ImplementationPlanVersion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.cbm.code} IP v{self.version} ({self.get_status_display()})"
+        return gettext("%(cbm)s IP v%(version)s (%(status)s)") % {
+            "cbm": self.cbm.code,
+            "version": self.version,
+            "status": self.get_status_display(),
+        }
 
     @property
     def content_editable(self) -> bool:
@@ -175,9 +183,6 @@ class ImplementationPlanVersion(models.Model):
         return NON_FIELD_ERRORS if name in getattr(self, "_not_validated", ()) else name
 
 
-@receiver(pre_delete, sender=ImplementationPlanVersion)
-def _deleting_a_plan_takes_its_content(sender, instance, using, **kwargs):
-    """Plumbing: deleting a version (or its CBM) deletes its areas and activities with it, even
 def version_in_force_on(
     versions: Iterable[ImplementationPlanVersion], day: dt.date
 ) -> ImplementationPlanVersion | None:
@@ -198,6 +203,9 @@ def version_in_force_on(
     return chosen
 
 
+@receiver(pre_delete, sender=ImplementationPlanVersion)
+def _deleting_a_plan_takes_its_content(sender, instance, using, **kwargs):
+    """Plumbing: deleting a version (or its CBM) deletes its areas and activities with it, even
     once it is published. Django deletes those first, in the same transaction, after sending
     this signal; the database's guard is told the version is going."""
     plans_unfreeze_for_transaction([instance.pk], using=using)
@@ -205,7 +213,10 @@ def version_in_force_on(
 
 class PriorityArea(models.Model):
     plan = models.ForeignKey(
-        ImplementationPlanVersion, on_delete=models.CASCADE, related_name="priority_areas"
+        ImplementationPlanVersion,
+        verbose_name=_("plan version"),
+        on_delete=models.CASCADE,
+        related_name="priority_areas",
     )
     number = models.PositiveSmallIntegerField(_("number"))
     title = models.CharField(_("title"), max_length=300)
@@ -214,6 +225,8 @@ class PriorityArea(models.Model):
 
     class Meta:
         ordering = ["plan", "number"]
+        verbose_name = _("priority area")
+        verbose_name_plural = _("priority areas")
         constraints = [
             models.UniqueConstraint(fields=["plan", "number"], name="priorityarea_unique_number"),
         ]
@@ -235,7 +248,10 @@ class PriorityArea(models.Model):
 
 class Activity(models.Model):
     priority_area = models.ForeignKey(
-        PriorityArea, on_delete=models.CASCADE, related_name="activities"
+        PriorityArea,
+        verbose_name=_("priority area"),
+        on_delete=models.CASCADE,
+        related_name="activities",
     )
     number = models.PositiveSmallIntegerField(_("number"))
     title = models.CharField(_("title"), max_length=300)
@@ -245,6 +261,7 @@ class Activity(models.Model):
 
     class Meta:
         ordering = ["priority_area", "number"]
+        verbose_name = _("activity")
         verbose_name_plural = _("activities")
         constraints = [
             models.UniqueConstraint(

@@ -84,7 +84,10 @@ class Reminder(models.Model):
     """
 
     obligation = models.ForeignKey(
-        "cbms.Obligation", on_delete=models.CASCADE, related_name="reminders"
+        "cbms.Obligation",
+        verbose_name=_("obligation"),
+        on_delete=models.CASCADE,
+        related_name="reminders",
     )
     days_before = models.PositiveSmallIntegerField(_("days before the deadline"))
     due_on = models.DateField(_("due on"))
@@ -96,6 +99,8 @@ class Reminder(models.Model):
 
     class Meta:
         ordering = ["due_on", "id"]
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
         constraints = [
             models.UniqueConstraint(
                 fields=["obligation", "days_before"], name="reminder_once_per_step"
@@ -128,14 +133,16 @@ class Invitation(models.Model):
     late it is sent.
     """
 
-    meeting_pk = models.BigIntegerField(db_index=True)
-    sequence = models.PositiveIntegerField()
-    method = models.CharField(max_length=7, choices=InvitationMethod.choices)
-    event = models.JSONField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    meeting_pk = models.BigIntegerField(_("meeting id"), db_index=True)
+    sequence = models.PositiveIntegerField(_("sequence"))
+    method = models.CharField(_("method"), max_length=7, choices=InvitationMethod.choices)
+    event = models.JSONField(_("event"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["meeting_pk", "sequence"]
+        verbose_name = _("RTG invitation")
+        verbose_name_plural = _("RTG invitations")
         constraints = [
             models.UniqueConstraint(
                 fields=["meeting_pk", "sequence"], name="invitation_once_per_sequence"
@@ -152,13 +159,23 @@ class Invitation(models.Model):
 class InvitationDelivery(models.Model):
     """One invitation to one person, sent at least once and recorded once."""
 
-    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="deliveries")
-    recipient = models.ForeignKey(
-        "members.User", on_delete=models.CASCADE, related_name="invitations"
+    invitation = models.ForeignKey(
+        Invitation,
+        verbose_name=_("RTG invitation"),
+        on_delete=models.CASCADE,
+        related_name="deliveries",
     )
-    sent_at = models.DateTimeField(null=True, blank=True)
+    recipient = models.ForeignKey(
+        "members.User",
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="invitations",
+    )
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("invitation delivery")
+        verbose_name_plural = _("invitation deliveries")
         constraints = [
             models.UniqueConstraint(
                 fields=["invitation", "recipient"], name="invitation_delivery_once"

@@ -11,6 +11,7 @@ from pathlib import PurePosixPath
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -49,14 +50,22 @@ class ProgressReportQuerySet(models.QuerySet):
 
 
 class ProgressReport(models.Model):
-    cbm = models.ForeignKey("cbms.CBM", on_delete=models.PROTECT, related_name="reports")
+    cbm = models.ForeignKey(
+        "cbms.CBM", verbose_name=_("CBM"), on_delete=models.PROTECT, related_name="reports"
+    )
     conference = models.ForeignKey(
         "conferences.MinisterialConference",
+        verbose_name=_("conference"),
         on_delete=models.PROTECT,
         related_name="reports",
         help_text=_("The conference that opens the cycle reported on."),
     )
-    country = models.ForeignKey("members.Country", on_delete=models.PROTECT, related_name="reports")
+    country = models.ForeignKey(
+        "members.Country",
+        verbose_name=_("country"),
+        on_delete=models.PROTECT,
+        related_name="reports",
+    )
     state = models.CharField(
         _("state"), max_length=9, choices=ReportState.choices, default=ReportState.DRAFT
     )
@@ -65,7 +74,10 @@ class ProgressReport(models.Model):
     # the edit form's hidden field, so a write based on an older read is refused (goal 10).
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reports_created"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        related_name="reports_created",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -75,6 +87,8 @@ class ProgressReport(models.Model):
 
     class Meta:
         ordering = ["-conference__number", "cbm__code", "country__code", "id"]
+        verbose_name = _("progress report")
+        verbose_name_plural = _("progress reports")
         constraints = [
             models.UniqueConstraint(
                 fields=["cbm", "conference", "country"],
@@ -87,16 +101,28 @@ class ProgressReport(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.cbm.code} report of {self.country.code} for MC {self.conference.number}"
+        return gettext("%(cbm)s report of %(country)s for MC %(number)s") % {
+            "cbm": self.cbm.code,
+            "country": self.country.code,
+            "number": self.conference.number,
+        }
 
 
 class ReportActivityUpdate(models.Model):
     report = models.ForeignKey(
-        ProgressReport, on_delete=models.CASCADE, related_name="activity_updates"
+        ProgressReport,
+        verbose_name=_("report"),
+        on_delete=models.CASCADE,
+        related_name="activity_updates",
     )
-    activity = models.ForeignKey("cbms.Activity", on_delete=models.PROTECT, related_name="+")
+    activity = models.ForeignKey(
+        "cbms.Activity", verbose_name=_("activity"), on_delete=models.PROTECT, related_name="+"
+    )
     plan_version = models.ForeignKey(
-        "cbms.ImplementationPlanVersion", on_delete=models.PROTECT, related_name="+"
+        "cbms.ImplementationPlanVersion",
+        verbose_name=_("plan version"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     status = models.CharField(_("status"), max_length=11, choices=ActivityStatus.choices)
     percent = models.PositiveSmallIntegerField(_("percent complete"), default=0)
@@ -106,6 +132,8 @@ class ReportActivityUpdate(models.Model):
 
     class Meta:
         ordering = ["report", "activity__priority_area__number", "activity__number"]
+        verbose_name = _("report activity update")
+        verbose_name_plural = _("report activity updates")
         constraints = [
             models.UniqueConstraint(
                 fields=["report", "activity"], name="reportactivity_unique_activity"
@@ -131,13 +159,21 @@ class ImmutableRowError(Exception):
 class ReportSubmission(models.Model):
     """One submitted version of a report, frozen: never updated, never deleted."""
 
-    report = models.ForeignKey(ProgressReport, on_delete=models.PROTECT, related_name="submissions")
+    report = models.ForeignKey(
+        ProgressReport,
+        verbose_name=_("report"),
+        on_delete=models.PROTECT,
+        related_name="submissions",
+    )
     number = models.PositiveSmallIntegerField(_("number"))
     narrative = models.TextField(_("narrative"), blank=True)
     activities = models.JSONField(_("activities"), default=list)
     content_hash = models.CharField(_("SHA-256"), max_length=64)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     submitted_at = models.DateTimeField(_("submitted at"))
 
@@ -146,13 +182,18 @@ class ReportSubmission(models.Model):
 
     class Meta:
         ordering = ["report", "number"]
+        verbose_name = _("report submission")
+        verbose_name_plural = _("report submissions")
         constraints = [
             models.UniqueConstraint(fields=["report", "number"], name="submission_unique_number"),
             models.CheckConstraint(condition=Q(number__gte=1), name="submission_number_positive"),
         ]
 
     def __str__(self) -> str:
-        return f"Version {self.number} of report {self.report_id}"
+        return gettext("Version %(number)s of report %(report)s") % {
+            "number": self.number,
+            "report": self.report_id,
+        }
 
     def save(self, *args, **kwargs):
         if self.pk is not None or not self._state.adding:
@@ -165,10 +206,16 @@ class ReportSubmission(models.Model):
 
 class ReportReview(models.Model):
     submission = models.ForeignKey(
-        ReportSubmission, on_delete=models.PROTECT, related_name="reviews"
+        ReportSubmission,
+        verbose_name=_("submission"),
+        on_delete=models.PROTECT,
+        related_name="reviews",
     )
     reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewer"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     decision = models.CharField(_("decision"), max_length=8, choices=ReviewDecision.choices)
     comment = models.TextField(_("comment"), blank=True)
@@ -178,6 +225,8 @@ class ReportReview(models.Model):
 
     class Meta:
         ordering = ["submission", "at", "id"]
+        verbose_name = _("report review")
+        verbose_name_plural = _("report reviews")
         constraints = [
             models.CheckConstraint(
                 condition=Q(decision__in=ReviewDecision.values), name="review_decision_valid"
@@ -190,7 +239,10 @@ class ReportReview(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_decision_display()} by {self.reviewer}"
+        return gettext("%(decision)s by %(reviewer)s") % {
+            "decision": self.get_decision_display(),
+            "reviewer": self.reviewer,
+        }
 
 
 def attachment_path(instance, filename: str) -> str:
@@ -200,13 +252,21 @@ def attachment_path(instance, filename: str) -> str:
 
 
 class ReportAttachment(models.Model):
-    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="attachments")
+    report = models.ForeignKey(
+        ProgressReport,
+        verbose_name=_("report"),
+        on_delete=models.CASCADE,
+        related_name="attachments",
+    )
     file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
     original_name = models.CharField(_("original name"), max_length=255)
     size = models.PositiveBigIntegerField(_("size"))
     content_type = models.CharField(_("content type"), max_length=100)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
@@ -214,6 +274,8 @@ class ReportAttachment(models.Model):
 
     class Meta:
         ordering = ["report", "uploaded_at", "id"]
+        verbose_name = _("report attachment")
+        verbose_name_plural = _("report attachments")
 
     def __str__(self) -> str:
         return self.original_name

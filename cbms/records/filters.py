@@ -1,5 +1,7 @@
 import django_filters
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
@@ -26,11 +28,11 @@ class CBMFilter(django_filters.FilterSet):
         queryset=Country.objects.all(),
         to_field_name="code",
         method="filter_leads",
-        label="Code of a country leading the CBM today.",
+        label=_("Code of a country leading the CBM today."),
     )
     supporting = django_filters.CharFilter(
         method="filter_supporting",
-        label="Code of a country, or acronym of an organization, supporting the CBM today.",
+        label=_("Code of a country, or acronym of an organization, supporting the CBM today."),
     )
 
     class Meta:
@@ -44,7 +46,8 @@ class CBMFilter(django_filters.FilterSet):
         country = Country.objects.filter(code=value).first()
         organization = None if country else Organization.objects.filter(acronym=value).first()
         if country is None and organization is None:
-            raise ValidationError({name: [f"No country or organization is known as {value!r}."]})
+            unknown = gettext("No country or organization is known as “%(value)s”.")
+            raise ValidationError({name: [unknown % {"value": value}]})
         party = {"country": country} if country else {"organization": organization}
         return queryset.filter(pk__in=_roles_today(RoleKind.SUPPORTING, **party))
 
@@ -63,11 +66,11 @@ class CBMRoleFilter(django_filters.FilterSet):
     organization = django_filters.ModelChoiceFilter(
         queryset=Organization.objects.all(), to_field_name="acronym"
     )
-    role = django_filters.ChoiceFilter(choices=RoleKind.choices)
+    role = django_filters.ChoiceFilter(choices=RoleKind.choices, label=_("Role"))
     since = django_filters.DateFromToRangeFilter()
     until = django_filters.DateFromToRangeFilter()
     ongoing = StrictBooleanFilter(field_name="until", lookup_expr="isnull")
-    on = django_filters.DateFilter(method="filter_on", label="Roles in force on this day.")
+    on = django_filters.DateFilter(method="filter_on", label=_("Roles in force on this day."))
 
     class Meta:
         model = CBMRole

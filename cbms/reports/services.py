@@ -78,7 +78,12 @@ def _check_fresh(report: ProgressReport, expected_version: int | Collection[int]
 def _refuse_nul(field: str, *values: str | None) -> None:
     """PostgreSQL cannot store a NUL character: a clear 400, whichever way the text came in."""
     if any(value and "\x00" in value for value in values):
-        raise ValidationError({field: ["Null characters are not allowed."]})
+        raise ValidationError({field: [gettext("Null characters are not allowed.")]})
+
+
+def _state(report: ProgressReport) -> dict[str, str]:
+    """The report's state as a message names it, in the reader's language."""
+    return {"state": str(ReportState(report.state).label)}
 
 
 def _bump(report: ProgressReport) -> None:
@@ -188,17 +193,23 @@ def report_start(
     if not is_focal_point(actor):
         raise PermissionDenied("Only a focal point of a leading country starts a report.")
     if report_cycle(conference=conference) is None:
-        raise ValidationError({"conference": ["This conference opens no reporting cycle."]})
+        raise ValidationError(
+            {"conference": [gettext("This conference opens no reporting cycle.")]}
+        )
     if not country_leads_in_cycle(cbm=cbm, conference=conference, country_id=actor.country_id):
         raise PermissionDenied("Your country does not lead this CBM in that cycle.")
     if country is not None and country.pk != actor.country_id:
-        raise ValidationError({"country": ["You report for your own country only."]})
+        raise ValidationError({"country": [gettext("You report for your own country only.")]})
     _refuse_nul("narrative", narrative)
     if ProgressReport.objects.filter(
         cbm=cbm, conference=conference, country_id=actor.country_id
     ).exists():
         raise ValidationError(
-            {"conference": ["Your country already has a report on this CBM for this cycle."]}
+            {
+                "conference": [
+                    gettext("Your country already has a report on this CBM for this cycle.")
+                ]
+            }
         )
     report = ProgressReport(
         cbm=cbm,
@@ -233,9 +244,9 @@ def report_update_draft(
         raise PermissionDenied("Only a focal point of the reporting country edits its report.")
     _check_fresh(report, expected_version)
     if report.state not in EDITABLE_STATES:
-        raise ReportStateError(f"A {report.state} report cannot be edited.")
+        raise ReportStateError(gettext("A %(state)s report cannot be edited.") % _state(report))
     if country is not None and country.pk != report.country_id:
-        raise ValidationError({"country": ["A report's country never changes."]})
+        raise ValidationError({"country": [gettext("A report's country never changes.")]})
     _refuse_nul("narrative", narrative)
     if narrative is not None:
         report.narrative = narrative
@@ -256,24 +267,35 @@ def _activities_replace(report: ProgressReport, activities: Iterable[Mapping[str
         activity_id = getattr(raw, "pk", raw)
         status = item.get("status")
         percent = item.get("percent", 0)
-        where = f"Item {index + 1}"
+        where = {"item": index + 1}
         if activity_id not in allowed:
             errors.append(
-                f"{where}: the activity is not in the plan in force in this report's cycle."
+                gettext(
+                    "Item %(item)s: the activity is not in the plan in force in this report's "
+                    "cycle."
+                )
+                % where
             )
             continue
         if activity_id in seen:
-            errors.append(f"{where}: the activity is listed twice.")
+            errors.append(gettext("Item %(item)s: the activity is listed twice.") % where)
             continue
         seen.add(activity_id)
         if status not in ActivityStatus.values:
-            errors.append(f"{where}: status must be one of {', '.join(ActivityStatus.values)}.")
+            errors.append(
+                gettext("Item %(item)s: status must be one of %(statuses)s.")
+                % {**where, "statuses": ", ".join(ActivityStatus.values)}
+            )
             continue
         if isinstance(percent, bool) or not isinstance(percent, int) or not 0 <= percent <= 100:
-            errors.append(f"{where}: percent is a whole number from 0 to 100.")
+            errors.append(
+                gettext("Item %(item)s: percent is a whole number from 0 to 100.") % where
+            )
             continue
         if "\x00" in (item.get("note") or ""):
-            errors.append(f"{where}: null characters are not allowed in the note.")
+            errors.append(
+                gettext("Item %(item)s: null characters are not allowed in the note.") % where
+            )
             continue
         rows.append(
             ReportActivityUpdate(
@@ -329,7 +351,7 @@ def report_submit(
         raise PermissionDenied("Only a focal point of a leading country submits its report.")
     _check_fresh(report, expected_version)
     if report.state not in EDITABLE_STATES:
-        raise ReportStateError(f"A {report.state} report cannot be submitted.")
+        raise ReportStateError(gettext("A %(state)s report cannot be submitted.") % _state(report))
     narrative, activities = submission_content(report)
     number = report.submissions.count() + 1
     ReportSubmission.objects.create(
@@ -364,10 +386,11 @@ def _review(
     _check_fresh(report, expected_version)
     if report.state != ReportState.SUBMITTED:
         raise ReportStateError(
-            f"Only a submitted report can be reviewed; this one is {report.state}."
+            gettext("Only a submitted report can be reviewed; this one is %(state)s.")
+            % _state(report)
         )
     if decision == ReviewDecision.RETURNED and not comment.strip():
-        raise ValidationError({"comment": ["Say why the report is returned."]})
+        raise ValidationError({"comment": [gettext("Say why the report is returned.")]})
     _refuse_nul("comment", comment)
     submission = report.submissions.order_by("-number").first()
     review = ReportReview(
@@ -467,7 +490,9 @@ def _attachment_add(
         raise PermissionDenied("Only a focal point of the reporting country attaches files.")
     _check_fresh(report, expected_version)
     if report.state not in EDITABLE_STATES:
-        raise ReportStateError(f"Files cannot be attached to a {report.state} report.")
+        raise ReportStateError(
+            gettext("Files cannot be attached to a %(state)s report.") % _state(report)
+        )
     kind = attachment_validate(uploaded_file)
     attachment = ReportAttachment(
         report=report,
@@ -517,10 +542,13 @@ def attachment_remove(
     _check_fresh(report, expected_version)
     attachment = ReportAttachment.objects.get(pk=attachment_id, report=report)  # else DoesNotExist
     if report.state not in EDITABLE_STATES:
-        raise ReportStateError(f"Files cannot be removed from a {report.state} report.")
+        raise ReportStateError(
+            gettext("Files cannot be removed from a %(state)s report.") % _state(report)
+        )
     if not attachment_removable(report, attachment, submitted_at=last_submitted_at(report)):
         raise ReportStateError(
-            f"{attachment.original_name} went with a submitted version: it stays on the record."
+            gettext("%(name)s went with a submitted version: it stays on the record.")
+            % {"name": attachment.original_name}
         )
     name, storage = attachment.file.name, attachment.file.storage
     attachment._change_reason = "removed"
