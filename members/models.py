@@ -105,7 +105,7 @@ class EmailDelivery(models.TextChoices):
 
 
 # The languages an email may be written in: the portal's own (settings.LANGUAGES).
-EMAIL_LANGUAGES = [("en", "English"), ("fa", "دری")]
+EMAIL_LANGUAGES = [("en", "English"), ("fa", "دری"), ("ps", "پښتو")]
 
 
 class User(AbstractUser):

@@ -22,6 +22,9 @@ LAYERS = (
         "hoa_portal.admin",
         "hoa_portal.api",
         "hoa_portal.month_names",
+        # Django's strings and Pashto's date formats, for the languages Django lacks.
+        "hoa_portal.framework_strings",
+        "hoa_portal.formats",
         "hoa_portal.spreadsheets",
         "hoa_portal.citations",
         # Backup and restore of every app's tables and the storage, through Django's registry.

@@ -10,6 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
+from django.conf import global_settings
+from django.conf.locale import LANG_INFO
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy
 
@@ -176,7 +178,16 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [
     ("en", gettext_lazy("English")),
     ("fa", gettext_lazy("Dari (Persian)")),
+    ("ps", gettext_lazy("Pashto")),
 ]
+# Django ships no Pashto, so its table of languages (django.conf.locale.LANG_INFO, which
+# get_language_info reads) and its right-to-left list lack it: both learn it here, and a later
+# Django that ships it keeps its own entry. Our catalogue (locale/ps) carries Django's strings the
+# pages show as well (hoa_portal/framework_strings.py).
+LANG_INFO.setdefault("ps", {"bidi": True, "code": "ps", "name": "Pashto", "name_local": "پښتو"})
+LANGUAGES_BIDI = [*global_settings.LANGUAGES_BIDI, "ps"]
+# Nor has Django Pashto's date formats: hoa_portal/formats/ps (dates as Afghans write them).
+FORMAT_MODULE_PATH = ["hoa_portal.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # The switcher's choice outlives the browser session.
 LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60

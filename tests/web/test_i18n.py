@@ -1,5 +1,6 @@
-"""The portal in another language: the switcher, right-to-left pages, an API that stays English
-unless asked, and catalogues in locale/ that are complete and compiled.
+"""The portal in another language: the switcher, right-to-left pages (Dari, Pashto), Django's own
+strings in languages Django lacks, an API that stays English unless asked, and catalogues in
+locale/ that are complete and compiled.
 
 After changing a page string, refresh and translate the catalogue, then compile it:
 
@@ -9,6 +10,7 @@ After changing a page string, refresh and translate the catalogue, then compile 
 (the full makemessages line is printed by test_the_catalogue_is_complete when it fails).
 """
 
+import datetime as dt
 import os
 import re
 import shutil
@@ -19,7 +21,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import translation
+from django.utils import formats, translation
 from rest_framework.test import APIClient
 
 from cbms.models import ObligationStatus
@@ -54,6 +56,7 @@ def test_every_page_offers_the_switcher_in_each_language_own_name(world, client_
     assert '<label class="visually-hidden" for="language-select">Language</label>' in page
     assert '<option value="en" lang="en" selected>English</option>' in page
     assert '<option value="fa" lang="fa">دری (فارسی)</option>' in page
+    assert '<option value="ps" lang="ps">پښتو</option>' in page
     assert '<input type="hidden" name="next" value="/">' in page
     assert 'name="csrfmiddlewaretoken"' in page.split('action="/i18n/setlang/"')[1]
 
@@ -77,6 +80,31 @@ def test_switching_to_dari_turns_the_next_page_right_to_left(world, client_for):
     # Back to English the same way.
     _switch(client, "en", "/cbms/")
     assert '<html lang="en" dir="ltr">' in client.get("/cbms/").text
+
+
+def test_switching_to_pashto_turns_the_next_page_right_to_left_in_pashto(world, client_for):
+    """Django ships no Pashto: its direction comes from settings (LANGUAGES_BIDI, LANG_INFO)."""
+    client = client_for("anonymous")
+
+    response = _switch(client, "ps", "/cbms/")
+
+    assert response.status_code == 302 and response["Location"] == "/cbms/"
+    assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "ps"
+    page = client.get("/cbms/").text
+    assert '<html lang="ps" dir="rtl">' in page
+    assert "vendor/bootstrap/bootstrap.rtl.min.css" in page
+    assert "vendor/bootstrap/bootstrap.min.css" not in page
+    assert "د باور جوړونې تدابیر" in page and "Confidence Building Measures" not in page
+    assert "ژبه بدله کړئ" in page  # the switcher's button
+    assert '<option value="ps" lang="ps" selected>پښتو</option>' in page
+    assert '<option value="fa" lang="fa">دری (فارسی)</option>' in page
+
+
+def test_django_knows_pashto_from_the_settings():
+    info = translation.get_language_info("ps")
+    assert (info["name"], info["name_local"], info["bidi"]) == ("Pashto", "پښتو", True)
+    with translation.override("ps"):
+        assert translation.get_language_bidi()
 
 
 def test_the_dashboard_in_dari_keeps_status_codes_and_its_timeline(world, client_for):
@@ -118,6 +146,39 @@ def test_dates_in_dari_use_the_month_names_of_afghanistan(world, client_for):
     assert "دسامبر" not in page
 
 
+def test_dates_in_pashto_use_the_month_names_of_afghanistan(world, client_for):
+    """Django has neither Pashto month names nor Pashto formats: locale/ps and
+    hoa_portal/formats/ps give them, as Afghanistan writes them."""
+    client = client_for("secretariat")
+    _switch(client, "ps", "/dashboard/")
+
+    page = client.get("/dashboard/", {"on": "2015-12-09"}).text
+
+    assert '<html lang="ps" dir="rtl">' in page
+    assert "9 دسمبر 2015" in page
+    assert "December" not in page and "Dec " not in page
+    assert "د RTG قاعدې پابندي" in page
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (dt.date(2015, 1, 31), "31 جنوري 2015"),
+        (dt.date(2016, 4, 26), "26 اپرېل 2016"),
+        (dt.date(2017, 5, 1), "1 می 2017"),
+        (dt.date(2019, 7, 14), "14 جولای 2019"),
+        (dt.date(2019, 8, 2), "2 اګست 2019"),
+        (dt.date(2015, 12, 9), "9 دسمبر 2015"),
+    ],
+)
+def test_a_pashto_date_is_day_month_year_with_the_afghan_month(day, expected):
+    with translation.override("ps"):
+        assert formats.date_format(day) == expected  # DATE_FORMAT
+        assert formats.date_format(day, "j M Y") == expected  # the dashboard's short dates
+        assert formats.date_format(day, "j E Y") == expected  # the month as a date's part
+        assert formats.get_format("FIRST_DAY_OF_WEEK") == 6  # Saturday, as in Kabul
+
+
 def test_record_names_read_in_the_language_of_the_page(world, client_for):
     client = client_for("anonymous")
     assert "5th Ministerial Conference (Islamabad 2015)" in client.get("/").text
@@ -134,11 +195,55 @@ def test_a_browser_asking_for_dari_gets_it_without_the_switcher(world, client_fo
     assert '<html lang="fa" dir="rtl">' in page
 
 
+@pytest.mark.parametrize("accept", ["ps", "ps-AF,ps;q=0.9,en;q=0.5"])
+def test_a_browser_asking_for_pashto_gets_it_without_the_switcher(world, client_for, accept):
+    page = client_for("anonymous").get("/", headers={"accept-language": accept}).text
+    assert '<html lang="ps" dir="rtl">' in page
+    assert "د باور جوړونې تدابیر" in page
+
+
 def test_a_language_outside_the_list_is_refused(world, client_for):
     client = client_for("anonymous")
     _switch(client, "xx", "/")
     assert settings.LANGUAGE_COOKIE_NAME not in client.cookies
     assert '<html lang="en" dir="ltr">' in client.get("/").text
+
+
+# --- Django's own strings (hoa_portal/framework_strings.py) ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "required"),
+    [("en", "This field is required."), ("fa", "این فیلد لازم است."), ("ps", "دا برخه اړینه ده.")],
+)
+def test_a_form_sent_empty_says_what_is_required_in_the_language_of_the_page(
+    world, client_for, language, required
+):
+    """Django has no Pashto catalogue: our locale/ps carries its messages. Dari keeps Django's."""
+    client = client_for("secretariat")
+    _switch(client, language, "/countries/new/")
+
+    page = client.post(reverse("members:country_create"), {"code": "", "name": ""}).text
+
+    assert f'<html lang="{language}"' in page
+    errors = re.findall(r'class="invalid-feedback d-block" id="id_(\w+)_error">([^<]+)<', page)
+    assert errors == [("code", required), ("name", required)]
+
+
+def test_the_password_rules_speak_pashto(world, client_for):
+    """The validators' messages (plural forms, placeholders) and Django's field names."""
+    client = client_for("secretariat")
+    focal_point = world.users["focal_fr"]
+    _switch(client, "ps", "/")
+
+    url = reverse("members:user_password", args=[focal_point.pk])
+    page = client.post(url, {"password1": "1234", "password2": "1234"}).text
+
+    assert "دا پټنوم ډېر لنډ دی. باید لږ تر لږه 8 توري ولري." in page
+    assert "دا پټنوم یوازې له شمېرو جوړ دی." in page
+    assert "This password" not in page
+    form = client.get(reverse("members:user_update", args=[focal_point.pk])).text
+    assert ">کارن نوم <span" in form and ">تخلص</label>" in form
 
 
 # --- The API --------------------------------------------------------------------------------------

@@ -1,9 +1,11 @@
-"""axe-core on every page type, for each role that sees it: no serious or critical violation."""
+"""axe-core on every page type, for each role that sees it, in each of the portal's languages: no
+serious or critical violation."""
 
 import datetime as dt
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.conf import settings
 
 from cbms.models import CBMName
 
@@ -96,13 +98,25 @@ def _former_name(site) -> None:
     )
 
 
+def _in_language(page, language: str, base_url: str) -> None:
+    """The switcher's choice, as its cookie: every page the browser opens next is in it."""
+    page.context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": base_url}]
+    )
+
+
+# Right to left (fa, ps) moves and mirrors the layout and changes the words' lengths; each
+# language gets one browser page per role, walked through every page type.
+@pytest.mark.parametrize("language", [code for code, _name in settings.LANGUAGES])
 @pytest.mark.parametrize("role", ["anonymous", "secretariat", "focal_fr"])
-def test_no_serious_or_critical_violations(page_as, site, role):
+def test_no_serious_or_critical_violations(page_as, site, live_server, role, language):
     _former_name(site)
     page = page_as(role)
+    _in_language(page, language, live_server.url)
     found = []
     for path in _paths(site)[role]:
         page.goto(path)
+        assert page.locator("html").get_attribute("lang") == language, path
         found += _violations(page)
     assert found == [], "\n".join(found)
 
