@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html import escape
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpResponseBase
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -25,10 +27,17 @@ from conferences.models import (
     MeetingKind,
     MinisterialConference,
 )
+from hoa_portal.api.renderers import (
+    EXPORT_FORMATS,
+    ExportColumn,
+    Table,
+    export_response,
+)
 from hoa_portal.views import (
     PolicyMixin,
     PortalPaginator,
 )
+from members.models import Country
 from members.permissions import (
     can_see_compliance,
     is_focal_point,
@@ -38,6 +47,7 @@ from ..models import (
     CBM,
     CBMRole,
     ObligationStatus,
+    ReportState,
     RoleKind,
 )
 from ..records.permissions import (
@@ -48,6 +58,7 @@ from . import rule
 from .forms import (
     DashboardFilterForm,
 )
+from .report_links import ReportLinks, report_links_read
 from .selectors import (
     CBMHistory,
     Timeline,
@@ -389,7 +400,71 @@ def compliance_for(
 SVG_WIDTH = 1000
 SVG_LEFT = 120
 SVG_RIGHT = 20
+# Where the rows sit when no label has moved aside: the top of a lane's bars, the RTGs' dots.
 LANES = {"prioritisation": 58, "review": 100, "rtg": 150}
+LINE = 12  # a label moved aside sits a line lower, and so does everything below it
+# Widths of labels, estimated per character in font sizes: DejaVu Sans, Debian's (and so the
+# CI's) and among the widest sans-serif fonts, measures up to 0.64 regular and 0.75 bold on the
+# timeline's words. Too wide an estimate moves a label aside that would have fitted; too narrow
+# would let two collide.
+CHAR_WIDTH = {False: 0.66, True: 0.76}  # by bold
+LABEL_GAP = 4
+YEAR_STEPS = (1, 2, 5, 10, 20, 50, 100)
+
+
+def _label_width(text: str, size: int, *, bold: bool = False) -> float:
+    return len(text) * size * CHAR_WIDTH[bold]
+
+
+def _set_aside(labels: list[tuple[float, str]], *, size: int, bold: bool = False):
+    """Places a row of labels, each centred on its mark, so that none overlaps another: a label
+    takes the first line, from the top, on which it clears the labels already there, and is
+    moved inside the picture at its edges. Returns each label's (x, line), in the order given,
+    and the number of lines the row needs."""
+    placed: list[tuple[float, int]] = [(0.0, 0)] * len(labels)
+    ends: list[float] = []  # the right end of each line's last label
+    spans = []
+    for i, (x, text) in enumerate(labels):
+        half = _label_width(text, size, bold=bold) / 2
+        spans.append((_inside(x, half), half, i))
+    for centre, half, i in sorted(spans, key=lambda span: span[0] - span[1]):
+        line = next((n for n, end in enumerate(ends) if centre - half >= end + LABEL_GAP), None)
+        if line is None:
+            line = len(ends)
+            ends.append(0.0)
+        ends[line] = centre + half
+        placed[i] = (round(centre, 1), line)
+    return placed, len(ends)
+
+
+def _inside(centre: float, half: float) -> float:
+    """A label's centre, moved so that the whole label is inside the picture."""
+    return min(max(centre, half + 2), SVG_WIDTH - half - 2)
+
+
+def _year_step(per_year: float) -> int:
+    """Every year is ticked; its label only every `step` years, the fewest that leave room."""
+    needed = _label_width("2000", 11) + LABEL_GAP
+    return next((step for step in YEAR_STEPS if step * per_year >= needed), YEAR_STEPS[-1])
+
+
+def _rows(lines: dict[str, int]) -> dict[str, int]:
+    """The y of each row, top to bottom, pushed down by the lines the labels above it took."""
+
+    def below(row: str) -> int:
+        return LINE * max(lines[row] - 1, 0)
+
+    prioritisation = LANES["prioritisation"] + below("mc")
+    review = prioritisation + LANES["review"] - LANES["prioritisation"] + below("prioritisation")
+    rtg = review + LANES["rtg"] - LANES["review"] + below("review")
+    today = rtg + 38 + below("rtg")
+    return {
+        "prioritisation": prioritisation,
+        "review": review,
+        "rtg": rtg,
+        "today": today,
+        "height": today + 6,  # room for the descenders of the today label (Dari's are deep)
+    }
 
 
 @dataclass(frozen=True)
@@ -452,9 +527,10 @@ def timeline_picture(
             {
                 "x": x1,
                 "width": max(x2 - x1, 3),
-                "y": LANES[o.kind],
+                "kind": o.kind,
                 "mid": round((x1 + x2) / 2, 1),
                 "status": o.status,
+                "label": f"{o.status.symbol} {o.status.label}",
                 "title": f"{o.kind_label}, {o.conference_label}: {o.explanation}",
             }
         )
@@ -493,24 +569,29 @@ def timeline_picture(
                 },
             }
         )
+    step = _year_step(width * 365.25 / span)
     years = [
-        {"x": x(dt.date(year, 1, 1)), "label": year} for year in range(start.year + 1, end.year + 1)
+        {"x": x(dt.date(year, 1, 1)), "label": year, "shown": year % step == 0}
+        for year in range(start.year + 1, end.year + 1)
     ]
     marker = x(on) if start <= on <= end else None
     # A replayed day is named by its date: the marker shows the day the statuses are as on.
     marker_label = words.today if on == timezone.localdate() else day(on)
+    rows = _lay_out_labels(conferences, windows, rtgs)
+    marker_half = _label_width(marker_label, 11, bold=True) / 2
     return {
         "width": SVG_WIDTH,
-        "height": 190,
+        "height": rows["height"],
         "left": SVG_LEFT,
         "right": SVG_WIDTH - SVG_RIGHT,
-        "lanes": LANES,
+        "rows": rows,
         "windows": windows,
         "conferences": conferences,
         "rtgs": rtgs,
         "years": years,
-        "marks": timeline_marks(years, conferences, windows, rtgs),
+        "marks": timeline_marks(years, conferences, windows, rtgs, rows=rows),
         "marker": marker,
+        "marker_text_x": None if marker is None else round(_inside(marker, marker_half), 1),
         "marker_label": marker_label,
         "title": _("Timeline of %(code)s: windows of each cycle, RTGs, and what each RTG met")
         % {"code": cbm.code},
@@ -523,28 +604,64 @@ def timeline_picture(
     }
 
 
-def timeline_marks(years, conferences, windows, rtgs) -> SafeString:
+def _lay_out_labels(conferences, windows, rtgs) -> dict[str, int]:
+    """Moves aside the labels that would overlap (two RTGs a week apart, the windows of short
+    cycles on a long picture), row by row, sets each label's "text_x" and "text_y", and returns
+    where the rows sit (_rows), making room for the lines the labels took."""
+    prioritisation = [w for w in windows if w["kind"] == rule.Kind.PRIORITISATION]
+    review = [w for w in windows if w["kind"] == rule.Kind.REVIEW]
+    # Each row of labels: its items, the point a label centres on, its font (portal.css).
+    labelled = {
+        "mc": (conferences, "x", 11, True),
+        "prioritisation": (prioritisation, "mid", 10, False),
+        "review": (review, "mid", 10, False),
+        "rtg": ([r for r in rtgs if r["label"]], "x", 10, True),
+    }
+    placed, lines = {}, {}
+    for row, (items, anchor, size, bold) in labelled.items():
+        labels = [(item[anchor], item["label"]) for item in items]
+        placed[row], lines[row] = _set_aside(labels, size=size, bold=bold)
+    rows = _rows(lines)
+    first_lines = {
+        "mc": 46,
+        "prioritisation": rows["prioritisation"] + 34,
+        "review": rows["review"] + 34,
+        "rtg": rows["rtg"] + 22,
+    }
+    for row, (items, *_font) in labelled.items():
+        for item, (text_x, line) in zip(items, placed[row], strict=True):
+            item["text_x"], item["text_y"] = text_x, first_lines[row] + line * LINE
+    return rows
+
+
+def timeline_marks(years, conferences, windows, rtgs, *, rows: dict[str, int]) -> SafeString:
     """The picture's repeated marks (years, conferences, windows, RTGs) as SVG, for
     cbms/_timeline.html to place: written here rather than by template loops, which took most
     of a dashboard page's time at hundreds of RTGs per CBM. Coordinates are plain numbers
     (never "12,5"); text is escaped as the template would."""
-    rtg_lane = LANES["rtg"]
+    rtg_lane = rows["rtg"]
     parts = [
         f'<g><line class="axis" x1="{y["x"]}" y1="26" x2="{y["x"]}" y2="34"/>'
-        f'<text class="year" x="{y["x"]}" y="20" text-anchor="middle">{y["label"]}</text></g>'
+        + (
+            f'<text class="year" x="{y["x"]}" y="20" text-anchor="middle">{y["label"]}</text>'
+            if y["shown"]
+            else ""
+        )
+        + "</g>"
         for y in years
     ]
     parts += [
-        f'<g class="mc"><line x1="{c["x"]}" y1="36" x2="{c["x"]}" y2="170"/>'
-        f'<text x="{c["x"]}" y="46" text-anchor="middle">{escape(c["label"])}</text></g>'
+        f'<g class="mc"><line x1="{c["x"]}" y1="36" x2="{c["x"]}" y2="{rtg_lane + 20}"/>'
+        f'<text x="{c["text_x"]}" y="{c["text_y"]}" text-anchor="middle">'
+        f"{escape(c['label'])}</text></g>"
         for c in conferences
     ]
     parts += [
         f"<g><title>{escape(w['title'])}</title>"
-        f'<rect class="window-{w["status"].code}" x="{w["x"]}" y="{w["y"]}" '
+        f'<rect class="window-{w["status"].code}" x="{w["x"]}" y="{rows[w["kind"]]}" '
         f'width="{w["width"]}" height="20" rx="3"/>'
-        f'<text class="window-label" x="{w["mid"]}" y="{w["y"] + 34}" text-anchor="middle">'
-        f"{escape(w['status'].symbol)} {escape(w['status'].label)}</text></g>"
+        f'<text class="window-label" x="{w["text_x"]}" y="{w["text_y"]}" text-anchor="middle">'
+        f"{escape(w['label'])}</text></g>"
         for w in windows
     ]
     for r in rtgs:
@@ -557,7 +674,7 @@ def timeline_marks(years, conferences, windows, rtgs) -> SafeString:
             mark = f'<circle class="rtg-{r["kind"]}" cx="{r["x"]}" cy="{rtg_lane}" r="6"/>'
         if r["label"]:
             mark += (
-                f'<text class="rtg-label" x="{r["x"]}" y="{rtg_lane + 22}" '
+                f'<text class="rtg-label" x="{r["text_x"]}" y="{r["text_y"]}" '
                 f'text-anchor="middle">{escape(r["label"])}</text>'
             )
         parts.append(f"<g><title>{escape(r['title'])}</title>{mark}</g>")
@@ -576,29 +693,63 @@ def _cbms_with_leads():
     )
 
 
+@dataclass(frozen=True)
+class DashboardFilters:
+    """What the dashboard's filters chose: the page and its exports show the same CBMs."""
+
+    form: DashboardFilterForm
+    on: dt.date
+    cbms: QuerySet[CBM]
+    filtered: bool
+
+
+def dashboard_filters(query) -> DashboardFilters:
+    """The CBMs the query's filters match, on the day it asks (today if none, or an invalid
+    one: the form shows the error and filters nothing)."""
+    form = DashboardFilterForm(query or None)
+    chosen = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    cbms = _cbms_with_leads()
+    if chosen.get("cbm"):
+        cbms = cbms.filter(pk=chosen["cbm"].pk)
+    if chosen.get("country"):
+        led = CBMRole.objects.filter(role=RoleKind.LEAD, country=chosen["country"])
+        cbms = cbms.filter(pk__in=led.values("cbm_id"))
+    return DashboardFilters(
+        form=form,
+        on=chosen.get("on") or timezone.localdate(),
+        cbms=cbms,
+        filtered=bool(chosen.get("cbm") or chosen.get("country")),
+    )
+
+
 class ComplianceDashboard(PolicyMixin, TemplateView):
     """The CBMs × the conference cycles, coloured by obligation status and said in words, a
     page of `cbms_per_page` CBMs at a time: at 500 CBMs and 40 cycles one page of everything was
     20,000 cells and 500 timelines, 55 MB in 14 s. Ten, since a CBM of 40 cycles with 240 RTGs
-    is 100 KB of the page and 6 ms of its time: a page of 25 took 180 ms of a core."""
+    is 100 KB of the page and 6 ms of its time: a page of 25 took 180 ms of a core.
+
+    `?format=csv` or `?format=xlsx` exports every CBM the filters match, not a page of them: a
+    row per CBM and cycle (compliance_export)."""
 
     policy = staticmethod(can_see_compliance)
     template_name = "cbms/dashboard.html"
     cbms_per_page = 10
 
+    def get(self, request, *args, **kwargs):
+        export_format = request.GET.get("format")
+        if export_format in EXPORT_FORMATS:
+            filters = dashboard_filters(request.GET)
+            return compliance_export(export_format, filters.cbms, on=filters.on, user=request.user)
+        return super().get(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        form = DashboardFilterForm(self.request.GET or None)
-        chosen = form.cleaned_data if form.is_bound and form.is_valid() else {}
-        on = chosen.get("on") or timezone.localdate()
-        cbms = _cbms_with_leads()
-        if chosen.get("cbm"):
-            cbms = cbms.filter(pk=chosen["cbm"].pk)
-        if chosen.get("country"):
-            led = CBMRole.objects.filter(role=RoleKind.LEAD, country=chosen["country"])
-            cbms = cbms.filter(pk__in=led.values("cbm_id"))
+        filters = dashboard_filters(self.request.GET)
+        on = filters.on
         # A page past the end (or not a number) shows the nearest page, as the lists do.
-        page = PortalPaginator(cbms, self.cbms_per_page).get_page(self.request.GET.get("page"))
+        page = PortalPaginator(filters.cbms, self.cbms_per_page).get_page(
+            self.request.GET.get("page")
+        )
         rows, timeline, labels = compliance_for(list(page.object_list), on=on)
         # Cycles none of the page's CBMs is bound to (before the first approval) would be empty
         # columns.
@@ -612,12 +763,20 @@ class ComplianceDashboard(PolicyMixin, TemplateView):
         years = sorted({year for row in rows for year in row.annual})
         below, not_bound = _("explanation below"), _("not yet bound")
         estimated = _("estimated")
+        # The page's reports the user may read, in one query for all its cells.
+        reports = CellReports(
+            report_links_read(user=self.request.user, cbm_ids=[row.cbm.pk for row in rows])
+        )
         context.update(
-            form=form,
+            form=filters.form,
             on=on,
             rows=rows,
             matrix_rows=[
-                (row, matrix_cells(row.cells, below=below, not_bound=not_bound)) for row in rows
+                (
+                    row,
+                    matrix_cells(row.cells, below=below, not_bound=not_bound, reports=reports),
+                )
+                for row in rows
             ],
             page_obj=page,
             cycles=[
@@ -635,7 +794,7 @@ class ComplianceDashboard(PolicyMixin, TemplateView):
             ],
             legend=legend(),
             rule_from=timeline.rule_effective_from,
-            filtered=bool(chosen.get("cbm") or chosen.get("country")),
+            filtered=filters.filtered,
         )
         return context
 
@@ -644,9 +803,44 @@ class ComplianceDashboard(PolicyMixin, TemplateView):
 # explanations: written here, as the timeline's marks are, rather than by template loops, which
 # took most of the page's time.
 
+# The number reverse() is given for a report's id, then replaced: one reverse() per page, not
+# one per report link.
+_REPORT_ID_MARK = 2_147_483_647
 
-def matrix_cells(cells: list[CycleCell], *, below: str, not_bound: str) -> SafeString:
-    """A CBM's cells of the matrix, a cycle each: its two statuses, linking to the words."""
+
+class CellReports:
+    """The links from a page's cells to the reports of their cycles that the user may read, a
+    country each ("AFG: accepted"), each named in full for a screen reader ("Report of
+    Afghanistan, accepted"). Words are translated and the report URL reversed once a page."""
+
+    def __init__(self, links: ReportLinks):
+        self._links = links
+        self._url = reverse("cbms:report_detail", args=[_REPORT_ID_MARK])
+        self._name = _("Report of %(country)s, %(state)s")
+        self._states = {state: str(label) for state, label in ReportState.choices}
+
+    def __call__(self, cbm_id: int, conference: int) -> str:
+        links = self._links.get((cbm_id, conference))
+        if not links:
+            return ""
+        parts = []
+        for link in links:
+            state = self._states[link.state]
+            url = self._url.replace(str(_REPORT_ID_MARK), str(link.report_id))
+            name = self._name % {"country": link.country_name, "state": state}
+            parts.append(
+                f'<a class="d-block" href="{escape(url)}">'
+                f'<span aria-hidden="true">{escape(link.country_code)}: {escape(state)}</span>'
+                f'<span class="visually-hidden">{escape(name)}</span></a>'
+            )
+        return f'<div class="report-state small">{"".join(parts)}</div>'
+
+
+def matrix_cells(
+    cells: list[CycleCell], *, below: str, not_bound: str, reports: CellReports | None = None
+) -> SafeString:
+    """A CBM's cells of the matrix, a cycle each: its two statuses, linking to the words, and
+    links to the cycle's reports the user may read."""
     below = escape(below)
     unbound = (
         f'<td class="not-bound">—<span class="visually-hidden"> {escape(not_bound)}</span></td>'
@@ -657,10 +851,11 @@ def matrix_cells(cells: list[CycleCell], *, below: str, not_bound: str) -> SafeS
         if first is None:
             parts.append(unbound)
             continue
+        linked = reports(first.cbm.pk, cell.cycle.conference) if reports else ""
         parts.append(
             f'<td><a class="cell-link" href="#{escape(first.anchor)}">{first.cell_badge} '
             f"{review.cell_badge if review else ''} "
-            f'<span class="visually-hidden">{below}</span></a></td>'
+            f'<span class="visually-hidden">{below}</span></a>{linked}</td>'
         )
     return mark_safe("".join(parts))  # the badges are rendered templates; the rest is escaped
 
@@ -694,6 +889,128 @@ def explanation_items(cycles: list[CycleExplained], *, estimated: str) -> SafeSt
             f"</h3><ul>{lines}</ul></li>"
         )
     return mark_safe("".join(parts))  # the badges are rendered templates; the rest is escaped
+
+
+# --- The dashboard's export ---------------------------------------------------------------------
+
+# CBMs whose histories (lead periods, RTGs) and reports are read at a time: a long history's 500
+# CBMs of 240 RTGs each would otherwise hold 120,000 meetings in memory at once.
+EXPORT_CBMS_PER_BATCH = 100
+# A row per CBM and cycle; a stable code and a label in the page's language for each status.
+EXPORT_COLUMNS = [
+    ExportColumn(name)
+    for name in (
+        "cbm",
+        "cbm_name",
+        "conference",
+        "cycle",
+        "cycle_start",
+        "cycle_end",
+        "leads",
+        *(
+            f"{kind}_{column}"
+            for kind in (rule.Kind.PRIORITISATION, rule.Kind.REVIEW)
+            for column in ("status", "status_label", "window_start", "deadline", "met_by")
+        ),
+        "deadline_estimated",
+        "reports",
+        "evaluated_on",
+    )
+]
+
+
+@dataclass(frozen=True)
+class ExportSetting:
+    """What every row of an export needs, read once, in the language of the request."""
+
+    on: dt.date
+    timeline: Timeline
+    cycles: dict[int, rule.Cycle]
+    labels: dict[int, str]  # conference number → "MC5 Islamabad 2015"
+    countries: dict[int, str]  # country id → code
+    statuses: dict[str, str]  # status code → label
+
+
+def compliance_export(
+    export_format: str, cbms: QuerySet[CBM], *, on: dt.date, user
+) -> HttpResponseBase:
+    """The dashboard's matrix for every CBM given, as CSV or XLSX through the portal's writers
+    (which neutralise text a spreadsheet would run as a formula)."""
+    table = Table("compliance", EXPORT_COLUMNS, compliance_export_rows(cbms, on=on, user=user))
+    return export_response(export_format, [table], filename=f"compliance-{on.isoformat()}")
+
+
+def compliance_export_rows(cbms: QuerySet[CBM], *, on: dt.date, user) -> Iterator[dict]:
+    """A row per CBM and cycle it owes RTGs in, by the rule the page applies (cbm_compliance),
+    with the cycle's reports the user may read. What every row needs is read now, while the
+    request's language is active; the CBMs' histories and reports a batch at a time, as a
+    streamed CSV is written. The queries grow with the batches, never with the CBMs in one."""
+    timeline = timeline_read()
+    setting = ExportSetting(
+        on=on,
+        timeline=timeline,
+        cycles={cycle.conference: cycle for cycle in timeline.cycles},
+        labels=_conference_labels(),
+        countries=dict(Country.objects.values_list("pk", "code")),
+        statuses={code: str(ObligationStatus(code).label) for code in STATUS_SYMBOLS},
+    )
+    listed = list(cbms.prefetch_related(None).values_list("pk", "code", "name"))
+    return _export_batches(listed, setting, user)
+
+
+def _export_batches(
+    listed: list[tuple[int, str, str]], setting: ExportSetting, user
+) -> Iterator[dict]:
+    for start in range(0, len(listed), EXPORT_CBMS_PER_BATCH):
+        batch = listed[start : start + EXPORT_CBMS_PER_BATCH]
+        ids = [pk for pk, _code, _name in batch]
+        histories = {history.cbm_id: history for history in cbm_histories_read(ids)}
+        reports = report_links_read(user=user, cbm_ids=ids)
+        for pk, code, name in batch:
+            yield from _cbm_export_rows(code, name, histories[pk], reports, setting)
+
+
+def _cbm_export_rows(
+    code: str, name: str, history: CBMHistory, reports: ReportLinks, setting: ExportSetting
+) -> Iterator[dict]:
+    result = cbm_compliance(history=history, timeline=setting.timeline, on=setting.on)
+    held_on = {meeting.id: meeting.date for meeting in history.meetings}
+    by_cycle: dict[int, list[rule.ObligationResult]] = {}
+    for item in result.obligations:
+        by_cycle.setdefault(item.conference, []).append(item)
+    for number, items in by_cycle.items():
+        cycle = setting.cycles[number]
+        row = {
+            "cbm": code,
+            "cbm_name": name,
+            "conference": number,
+            "cycle": setting.labels.get(number, f"MC{number}"),
+            "cycle_start": cycle.start,
+            "cycle_end": cycle.end,
+            # The countries that led at some time in the cycle, as the rule counts a lead.
+            "leads": sorted(
+                {
+                    setting.countries[country_id]
+                    for country_id, period in history.lead_countries
+                    if period.overlaps(cycle.start, cycle.end)
+                }
+            ),
+            "deadline_estimated": any(item.estimated for item in items),
+            "reports": [
+                f"{link.country_code}:{link.state}"
+                for link in reports.get((history.cbm_id, number), ())
+            ],
+            "evaluated_on": setting.on,
+        }
+        for item in items:
+            row |= {
+                f"{item.kind}_status": item.status,
+                f"{item.kind}_status_label": setting.statuses[item.status],
+                f"{item.kind}_window_start": item.window_start,
+                f"{item.kind}_deadline": item.deadline,
+                f"{item.kind}_met_by": held_on.get(item.met_by),
+            }
+        yield row
 
 
 # --- My country ---------------------------------------------------------------------------------

@@ -63,10 +63,10 @@ def page_as(browser, live_server, site):
         if "Content Security Policy" in message.text:
             refused.append(f"{page.url}: {message.text}")
 
-    def make(role: str = "anonymous"):
-        context = browser.new_context(
-            base_url=live_server.url, viewport={"width": 1366, "height": 900}, locale="en-GB"
-        )
+    def make(role: str = "anonymous", **device):
+        """`device`: new_context options in place of the desktop's (viewport, is_mobile...)."""
+        options = {"viewport": {"width": 1366, "height": 900}, **device}
+        context = browser.new_context(base_url=live_server.url, locale="en-GB", **options)
         context.set_default_timeout(10_000)
         user = site.users[role]
         if user is not None:

@@ -1,0 +1,81 @@
+"""The dashboard in a browser (issue #17): its cells' report links named for a screen reader and
+leading to the report, its export downloading every CBM the filters match; axe-core finds no
+serious or critical violation with reports in the cells."""
+
+from pathlib import Path
+
+from django.utils import timezone
+
+from cbms.models import ProgressReport, ReportState
+from tests.web.browser.test_accessibility import _violations
+
+
+def _report(site, *, cbm, conference, country, state) -> ProgressReport:
+    return ProgressReport.objects.create(
+        cbm=cbm,
+        conference=conference,
+        country=country,
+        state=state,
+        created_by=site.users["secretariat"],
+    )
+
+
+def test_a_cells_report_link_is_named_and_opens_the_report(page_as, site):
+    draft = _report(
+        site,
+        cbm=site.fr_cbm,
+        conference=site.beijing,
+        country=site.france,
+        state=ReportState.DRAFT,
+    )
+    _report(
+        site,
+        cbm=site.de_cbm,
+        conference=site.islamabad,
+        country=site.germany,
+        state=ReportState.ACCEPTED,
+    )
+    page = page_as("secretariat")
+    page.goto("/dashboard/")
+
+    assert _violations(page) == []
+    link = page.get_by_role("link", name="Report of France, draft")
+    assert link.is_visible() and link.locator('[aria-hidden="true"]').inner_text() == "FRA: draft"
+    assert page.get_by_role("link", name="Report of Germany, accepted").count() == 1
+    link.click()
+    page.wait_for_url(f"**/reports/{draft.pk}/")
+
+
+def test_the_analysts_dashboard_links_accepted_reports_only(page_as, site):
+    _report(
+        site,
+        cbm=site.fr_cbm,
+        conference=site.beijing,
+        country=site.france,
+        state=ReportState.DRAFT,
+    )
+    _report(
+        site,
+        cbm=site.de_cbm,
+        conference=site.islamabad,
+        country=site.germany,
+        state=ReportState.ACCEPTED,
+    )
+    page = page_as("analyst")
+    page.goto("/dashboard/")
+
+    assert page.get_by_role("link", name="Report of Germany, accepted").count() == 1
+    assert page.get_by_role("link", name="Report of France, draft").count() == 0
+
+
+def test_the_export_downloads_with_the_pages_filters(page_as, site):
+    page = page_as("analyst")
+    page.goto(f"/dashboard/?country={site.france.pk}")
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export CSV").click()
+    file = download.value
+    text = Path(file.path()).read_text(encoding="utf-8-sig")
+
+    assert file.suggested_filename == f"compliance-{timezone.localdate().isoformat()}.csv"
+    assert "FRX" in text and "DEX" not in text
