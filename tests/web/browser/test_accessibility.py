@@ -121,6 +121,65 @@ def test_no_serious_or_critical_violations(page_as, site, live_server, role, lan
     assert found == [], "\n".join(found)
 
 
+def _report_with_two_versions(site):
+    """France's Beijing-cycle report: submitted, returned, resubmitted, a file attached since."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cbms.reports.services import (
+        attachment_add,
+        report_return,
+        report_start,
+        report_submit,
+        report_update_draft,
+    )
+    from tests.reports.conftest import minimal_pdf
+
+    focal_point = site.users["focal_fr"]
+    activity = [{"activity": site.activity.pk, "status": "in_progress", "percent": 30}]
+    report = report_start(
+        cbm=site.fr_cbm,
+        conference=site.beijing,
+        actor=focal_point,
+        narrative="Two trainings.\nOne workshop.",
+        activities=activity,
+    )
+    report = report_submit(report=report, actor=focal_point)
+    report = report_return(report=report, actor=site.users["secretariat"], comment="Dates?")
+    report_update_draft(
+        report=report,
+        actor=focal_point,
+        narrative="Two trainings, in May.\nOne workshop.",
+        activities=[{**activity[0], "status": "completed", "percent": 100}],
+    )
+    report = report_submit(report=report, actor=focal_point)
+    report = report_return(report=report, actor=site.users["secretariat"], comment="Budget?")
+    attachment_add(
+        report=report,
+        actor=focal_point,
+        uploaded_file=SimpleUploadedFile("budget.pdf", minimal_pdf()),
+    )
+    return report
+
+
+@pytest.mark.parametrize("language", [code for code, _name in settings.LANGUAGES])
+def test_the_report_pages_are_accessible(page_as, site, live_server, settings, tmp_path, language):
+    """The two versions side by side, the edit page with a file to remove, the confirmation."""
+    settings.MEDIA_ROOT = tmp_path
+    report = _report_with_two_versions(site)
+    found = []
+    for role, paths in {
+        "focal_fr": ["", "edit/", "submit/"],
+        "secretariat": ["", "?before=1&after=2"],
+    }.items():
+        page = page_as(role)
+        _in_language(page, language, live_server.url)
+        for path in paths:
+            page.goto(f"/reports/{report.pk}/{path}")
+            found += _violations(page)
+    assert page.locator("table.comparison td.table-warning").count() > 0
+    assert found == [], "\n".join(found)
+
+
 def test_a_form_with_errors_is_accessible(page_as, site):
     page = page_as("secretariat")
     page.goto("/cbms/new/")
