@@ -11,10 +11,12 @@ from cbms.models import (
     ImplementationPlanVersion,
     PlanStatus,
     PriorityArea,
+    ProgressReport,
+    ReportState,
     RoleKind,
 )
 from cbms.models.plans import UNFROZEN_PLANS_SETTING, plans_unfreeze_for_transaction
-from tests.members.factories import CountryFactory
+from tests.members.factories import CountryFactory, SecretariatFactory
 
 
 class CBMFactory(factory.django.DjangoModelFactory):
@@ -107,3 +109,17 @@ class ActivityFactory(PlanContentFactory):
     @classmethod
     def _plan_id(cls, kwargs) -> int:
         return kwargs["priority_area"].plan_id
+
+
+class ReportFactory(factory.django.DjangoModelFactory):
+    """A report row in the state asked for, without the workflow (cbms.reports.services) that
+    would otherwise have to be walked to reach it: for pages that only show reports."""
+
+    class Meta:
+        model = ProgressReport
+
+    cbm = factory.SubFactory(CBMFactory)
+    conference = factory.SubFactory("tests.conferences.factories.ConferenceFactory")
+    country = factory.SubFactory(CountryFactory)
+    state = ReportState.DRAFT
+    created_by = factory.SubFactory(SecretariatFactory)

@@ -18,9 +18,9 @@ from django.utils import timezone, translation
 
 from cbms.compliance import views as compliance_views
 from cbms.compliance.views import EXPORT_COLUMNS, ComplianceDashboard
-from cbms.models import ObligationStatus, ProgressReport, ReportState
+from cbms.models import ObligationStatus, ReportState
 from tests.api.exports import FORMATS, formulas_in, read_csv, read_xlsx
-from tests.cbms.factories import CBMFactory, LeadRoleFactory
+from tests.cbms.factories import CBMFactory, LeadRoleFactory, ReportFactory
 from tests.conferences.factories import RtgFactory
 from tests.web import conftest as web
 
@@ -50,16 +50,6 @@ def rows_by_cycle(sheet, code: str) -> dict:
     return {str(row["conference"]): row for row in sheet.rows if row["cbm"] == code}
 
 
-def report(world, *, cbm, conference, country, state=ReportState.DRAFT) -> ProgressReport:
-    return ProgressReport.objects.create(
-        cbm=cbm,
-        conference=conference,
-        country=country,
-        state=state,
-        created_by=world.users["secretariat"],
-    )
-
-
 def more_led_cbms(world, count: int, *, prefix: str = "Z") -> list:
     """CBMs led by France that sort after the world's, each with an RTG and a report."""
     cbms = []
@@ -67,7 +57,7 @@ def more_led_cbms(world, count: int, *, prefix: str = "Z") -> list:
         cbm = CBMFactory(code=f"{prefix}{n:02d}", name=f"Exported measure {n}")
         LeadRoleFactory(cbm=cbm, country=world.france, since=dt.date(2012, 1, 1))
         RtgFactory(cbm=cbm, date=dt.date(2015, 1, 10) + dt.timedelta(days=n))
-        report(world, cbm=cbm, conference=world.beijing, country=world.france)
+        ReportFactory(cbm=cbm, conference=world.beijing, country=world.france)
         cbms.append(cbm)
     return cbms
 
@@ -172,9 +162,8 @@ def test_the_leads_are_those_of_each_cycle(world, client_for):
 
 
 def test_the_reports_column_holds_what_the_reader_may_read(world, client_for):
-    report(world, cbm=world.fr_cbm, conference=world.beijing, country=world.france)
-    report(
-        world,
+    ReportFactory(cbm=world.fr_cbm, conference=world.beijing, country=world.france)
+    ReportFactory(
         cbm=world.fr_cbm,
         conference=world.islamabad,
         country=world.france,

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cbms.models import ProgressReport, ReportState
-from tests.cbms.factories import CBMFactory, LeadRoleFactory
+from tests.cbms.factories import CBMFactory, LeadRoleFactory, ReportFactory
 from tests.members.factories import CountryFactory
 from tests.web import conftest as web
 
@@ -23,31 +23,19 @@ from tests.web import conftest as web
 world, client_for = web.world, web.client_for
 
 
-def report(world, *, cbm, conference, country, state=ReportState.DRAFT) -> ProgressReport:
-    return ProgressReport.objects.create(
-        cbm=cbm,
-        conference=conference,
-        country=country,
-        state=state,
-        created_by=world.users["secretariat"],
-    )
-
-
 @pytest.fixture
 def reports(world) -> dict[str, ProgressReport]:
     """France's reports on FRX: a draft for Beijing's cycle, an accepted one for Islamabad's;
     Germany's submitted report on DEX for Beijing's cycle."""
     return {
-        "fr_draft": report(world, cbm=world.fr_cbm, conference=world.beijing, country=world.france),
-        "fr_accepted": report(
-            world,
+        "fr_draft": ReportFactory(cbm=world.fr_cbm, conference=world.beijing, country=world.france),
+        "fr_accepted": ReportFactory(
             cbm=world.fr_cbm,
             conference=world.islamabad,
             country=world.france,
             state=ReportState.ACCEPTED,
         ),
-        "de_submitted": report(
-            world,
+        "de_submitted": ReportFactory(
             cbm=world.de_cbm,
             conference=world.beijing,
             country=world.germany,
@@ -118,7 +106,7 @@ def test_a_focal_point_sees_their_own_countrys_reports_in_every_state(world, cli
 def test_a_cell_lists_each_countrys_report_by_country_code_escaped(world, client_for, reports):
     odd = CountryFactory(code="BBB", name="<b>Bold</b> & Co")
     LeadRoleFactory(cbm=world.fr_cbm, country=odd, since=dt.date(2012, 6, 14))
-    report(world, cbm=world.fr_cbm, conference=world.beijing, country=odd)
+    ReportFactory(cbm=world.fr_cbm, conference=world.beijing, country=odd)
 
     draft = cell(dashboard(client_for("secretariat")), world.fr_cbm, 4)
 
@@ -154,7 +142,7 @@ def test_the_page_reads_its_reports_in_one_query_however_many(world, client_for,
         for j, conference in enumerate((world.beijing, world.islamabad)):
             for k, country in enumerate(countries):
                 state = states[(i + j + k) % len(states)]
-                report(world, cbm=cbm, conference=conference, country=country, state=state)
+                ReportFactory(cbm=cbm, conference=conference, country=country, state=state)
     many, queries = _count(client)
 
     assert many == few, "\n".join(queries)

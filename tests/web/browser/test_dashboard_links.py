@@ -6,30 +6,19 @@ from pathlib import Path
 
 from django.utils import timezone
 
-from cbms.models import ProgressReport, ReportState
+from cbms.models import ReportState
+from tests.cbms.factories import ReportFactory
 from tests.web.browser.test_accessibility import _violations
 
 
-def _report(site, *, cbm, conference, country, state) -> ProgressReport:
-    return ProgressReport.objects.create(
-        cbm=cbm,
-        conference=conference,
-        country=country,
-        state=state,
-        created_by=site.users["secretariat"],
-    )
-
-
 def test_a_cells_report_link_is_named_and_opens_the_report(page_as, site):
-    draft = _report(
-        site,
+    draft = ReportFactory(
         cbm=site.fr_cbm,
         conference=site.beijing,
         country=site.france,
         state=ReportState.DRAFT,
     )
-    _report(
-        site,
+    ReportFactory(
         cbm=site.de_cbm,
         conference=site.islamabad,
         country=site.germany,
@@ -47,15 +36,13 @@ def test_a_cells_report_link_is_named_and_opens_the_report(page_as, site):
 
 
 def test_the_analysts_dashboard_links_accepted_reports_only(page_as, site):
-    _report(
-        site,
+    ReportFactory(
         cbm=site.fr_cbm,
         conference=site.beijing,
         country=site.france,
         state=ReportState.DRAFT,
     )
-    _report(
-        site,
+    ReportFactory(
         cbm=site.de_cbm,
         conference=site.islamabad,
         country=site.germany,
