@@ -5,7 +5,22 @@ from django.utils.translation import gettext_lazy as _
 
 from members.forms import DateInput, PortalModelForm
 
-from .models import Article, Declaration, Meeting, MeetingKind, MinisterialConference
+from .models import (
+    Article,
+    Declaration,
+    Meeting,
+    MeetingKind,
+    MeetingParticipant,
+    MinisterialConference,
+)
+
+# What a meeting records besides its kind and CBM, in the order both meeting forms show it.
+MEETING_RECORD_FIELDS = ["date", "end_date", "status", "city", "venue", "host", "agenda", "notes"]
+MEETING_WIDGETS = {
+    "date": DateInput(),
+    "end_date": DateInput(),
+    "agenda": forms.Textarea(attrs={"rows": 5}),
+}
 
 
 class ConferenceForm(PortalModelForm):
@@ -56,8 +71,8 @@ class MeetingForm(PortalModelForm):
 
     class Meta:
         model = Meeting
-        fields = ["kind", "cbm", "date", "status", "city", "host", "notes"]
-        widgets = {"date": DateInput()}
+        fields = ["kind", "cbm", *MEETING_RECORD_FIELDS]
+        widgets = MEETING_WIDGETS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -72,8 +87,8 @@ class RtgForm(PortalModelForm):
 
     class Meta:
         model = Meeting
-        fields = ["cbm", "date", "status", "city", "host", "notes"]
-        widgets = {"date": DateInput()}
+        fields = ["cbm", *MEETING_RECORD_FIELDS]
+        widgets = MEETING_WIDGETS
 
     def __init__(self, *args, cbms, **kwargs):
         super().__init__(*args, **kwargs)
@@ -81,3 +96,17 @@ class RtgForm(PortalModelForm):
         self.fields["cbm"].queryset = cbms
         self.fields["cbm"].required = True
         self.fields["cbm"].empty_label = None
+
+
+class ParticipantForm(PortalModelForm):
+    """A country or an organization at a meeting of the view's (the meeting is fixed)."""
+
+    fixed_fields = ("meeting",)
+
+    class Meta:
+        model = MeetingParticipant
+        fields = ["country", "organization", "attended", "delegates"]
+        help_texts = {
+            "country": _("A country, or else an organization below."),
+            "organization": _("An organization, when the participant is not a country."),
+        }
