@@ -3,14 +3,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from hoa_portal.admin import ReadOnlyAdmin
 
-from .models import (
-    Article,
-    Declaration,
-    Meeting,
-    MeetingParticipant,
-    MeetingTally,
-    MinisterialConference,
-)
+from .models import Article, Declaration, Meeting, MeetingTally, MinisterialConference
 
 
 class DeclarationInline(admin.StackedInline):
@@ -58,16 +51,9 @@ class ArticleAdmin(SimpleHistoryAdmin):
     history_list_display = ["is_rtg_rule", "effective_from"]
 
 
-class ParticipantInline(admin.TabularInline):
-    model = MeetingParticipant
-    fields = ("country", "organization", "attended", "delegates")
-    autocomplete_fields = ("country", "organization")
-    extra = 0
-
-
 @admin.register(Meeting)
 class MeetingAdmin(SimpleHistoryAdmin):
-    list_display = ("date", "end_date", "kind", "cbm", "status", "city", "host")
+    list_display = ("date", "kind", "cbm", "status", "city", "host")
     list_filter = ("kind", "status", "cbm")
     search_fields = ("city", "notes", "cbm__code", "cbm__name", "host__name")
     ordering = ("-date", "id")
@@ -75,18 +61,6 @@ class MeetingAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ("cbm", "host")
     list_select_related = ("cbm", "host")
     history_list_display = ["status", "date"]
-    inlines = [ParticipantInline]
-
-
-@admin.register(MeetingParticipant)
-class MeetingParticipantAdmin(SimpleHistoryAdmin):
-    list_display = ("meeting", "country", "organization", "attended", "delegates")
-    list_filter = ("attended",)
-    search_fields = ("country__name", "organization__acronym", "meeting__city")
-    ordering = ("-meeting__date", "id")
-    autocomplete_fields = ("meeting", "country", "organization")
-    list_select_related = ("meeting__cbm", "country", "organization")
-    history_list_display = ["attended", "delegates"]
 
 
 @admin.register(MeetingTally)

@@ -1,22 +1,15 @@
-from django.db.models import Prefetch, Q
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from django.db.models import Q
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from hoa_portal.api.filters import names_a_filter
-from hoa_portal.api.renderers import SpreadsheetRenderer
 from hoa_portal.api.viewsets import PortalViewSet
 from members.permissions import is_focal_point, is_secretariat
 
 from .filters import ConferenceFilter, MeetingFilter
-from .models import Meeting, MeetingKind, MeetingParticipant, MinisterialConference
+from .models import Meeting, MeetingKind, MinisterialConference
 from .permissions import can_record_meeting
-from .serializers import (
-    ConferenceSerializer,
-    MeetingRowSerializer,
-    MeetingSerializer,
-    participants_of,
-)
+from .serializers import ConferenceSerializer, MeetingSerializer
 
 
 class ConferenceViewSet(PortalViewSet):
@@ -47,13 +40,10 @@ class MeetingWriters(BasePermission):
         )
 
 
-@extend_schema_view(list=extend_schema(responses=MeetingSerializer))
 class MeetingViewSet(PortalViewSet):
     """SOMs, AMs and RTGs. `?date_after=&date_before=` filter on the date."""
 
-    # The list reads its rows as `.values()` (ValuesListMixin), then adds their participants in
-    # one query; everything else answers with MeetingSerializer, participants prefetched.
-    serializer_class = MeetingRowSerializer
+    serializer_class = MeetingSerializer
     filterset_class = MeetingFilter
     permission_classes = [MeetingWriters]
     ordering_fields = ["date", "kind", "status", "id"]
@@ -67,42 +57,7 @@ class MeetingViewSet(PortalViewSet):
             # a SOM or AM is found, and refused (403).
             recordable = Meeting.objects.recordable_by(user).values("pk")
             meetings = meetings.filter(~Q(kind=MeetingKind.RTG) | Q(pk__in=recordable))
-        meetings = meetings.select_related("cbm", "host")
-        if self.action == "list":
-            return meetings
-        participants = MeetingParticipant.objects.select_related("country", "organization")
-        return meetings.prefetch_related(
-            Prefetch("participants", queryset=participants.in_reading_order())
-        )
-
-    def get_serializer_class(self):
-        # Built outside a request (tests, the schema's tools) a view has no action yet.
-        return (
-            MeetingRowSerializer if getattr(self, "action", None) == "list" else MeetingSerializer
-        )
-
-    def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
-        if (
-            isinstance(request.accepted_renderer, SpreadsheetRenderer)
-            or response.status_code != 200
-        ):
-            return response  # an export adds them row by row (export_rows)
-        rows = response.data["results"]
-        found = participants_of([row["id"] for row in rows])
-        for row in rows:
-            row["participants"] = found.get(row["id"], [])
-        return response
-
-    # The export's columns are the JSON list's, participants (as JSON text) last.
-    export_columns = MeetingSerializer.Meta.fields
-
-    def export_rows(self, item: dict):
-        if not hasattr(self, "_exported_participants"):
-            # Every exported meeting's participants, in one query when the first row is written.
-            meetings = self.filter_queryset(self.get_queryset()).values("pk")
-            self._exported_participants = participants_of(meetings)
-        return ({**item, "participants": self._exported_participants.get(item["id"], [])},)
+        return meetings.select_related("cbm", "host")
 
     def list_count(self, queryset):
         # Unfiltered, the list is every meeting the user may see: the tally knows how many.

@@ -55,10 +55,7 @@ class MeetingFilter(django_filters.FilterSet):
     date = django_filters.DateFromToRangeFilter()
     host = django_filters.ModelChoiceFilter(queryset=Country.objects.all(), to_field_name="code")
     city = django_filters.CharFilter(lookup_expr="iexact")
-    end_date = django_filters.DateFromToRangeFilter()
-    venue = django_filters.CharFilter(lookup_expr="iexact")
-    agenda = django_filters.CharFilter(lookup_expr="icontains", help_text=_("Part of the agenda."))
 
     class Meta:
         model = Meeting
-        fields = ["kind", "cbm", "status", "date", "end_date", "host", "city", "venue", "agenda"]
+        fields = ["kind", "cbm", "status", "date", "host", "city"]

@@ -5,22 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from members.forms import DateInput, PortalModelForm
 
-from .models import (
-    Article,
-    Declaration,
-    Meeting,
-    MeetingKind,
-    MeetingParticipant,
-    MinisterialConference,
-)
-
-# What a meeting records besides its kind and CBM, in the order both meeting forms show it.
-MEETING_RECORD_FIELDS = ["date", "end_date", "status", "city", "venue", "host", "agenda", "notes"]
-MEETING_WIDGETS = {
-    "date": DateInput(),
-    "end_date": DateInput(),
-    "agenda": forms.Textarea(attrs={"rows": 5}),
-}
+from .models import Article, Declaration, Meeting, MeetingKind, MinisterialConference
 
 
 class ConferenceForm(PortalModelForm):
@@ -71,8 +56,8 @@ class MeetingForm(PortalModelForm):
 
     class Meta:
         model = Meeting
-        fields = ["kind", "cbm", *MEETING_RECORD_FIELDS]
-        widgets = MEETING_WIDGETS
+        fields = ["kind", "cbm", "date", "status", "city", "host", "notes"]
+        widgets = {"date": DateInput()}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -87,8 +72,8 @@ class RtgForm(PortalModelForm):
 
     class Meta:
         model = Meeting
-        fields = ["cbm", *MEETING_RECORD_FIELDS]
-        widgets = MEETING_WIDGETS
+        fields = ["cbm", "date", "status", "city", "host", "notes"]
+        widgets = {"date": DateInput()}
 
     def __init__(self, *args, cbms, **kwargs):
         super().__init__(*args, **kwargs)
@@ -96,17 +81,3 @@ class RtgForm(PortalModelForm):
         self.fields["cbm"].queryset = cbms
         self.fields["cbm"].required = True
         self.fields["cbm"].empty_label = None
-
-
-class ParticipantForm(PortalModelForm):
-    """A country or an organization at a meeting of the view's (the meeting is fixed)."""
-
-    fixed_fields = ("meeting",)
-
-    class Meta:
-        model = MeetingParticipant
-        fields = ["country", "organization", "attended", "delegates"]
-        help_texts = {
-            "country": _("A country, or else an organization below."),
-            "organization": _("An organization, when the participant is not a country."),
-        }

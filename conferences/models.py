@@ -3,7 +3,7 @@ import datetime as dt
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q, Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext, pgettext
@@ -213,13 +213,6 @@ def _day(value) -> str:
     return date_format(value, "d M Y")
 
 
-# Said by the check constraints and by clean() alike.
-MEETING_ENDS_BEFORE_IT_STARTS = _("A meeting cannot end before the day it starts.")
-PARTICIPANT_ABSENT_WITH_DELEGATES = _(
-    "A participant that did not attend sent no delegates: set 0, or tick attended."
-)
-
-
 class MeetingKind(models.TextChoices):
     RTG = "rtg", _("Regional Technical Group meeting")
     SOM = "som", _("Senior Officials Meeting")
@@ -317,14 +310,6 @@ class Meeting(models.Model):
         blank=True,
         related_name="hosted_meetings",
     )
-    end_date = models.DateField(
-        _("end date"),
-        null=True,
-        blank=True,
-        help_text=_("The last day of a meeting of several days; empty for a one-day meeting."),
-    )
-    venue = models.CharField(_("venue"), max_length=200, blank=True)
-    agenda = models.TextField(_("agenda"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
 
     history = HistoricalRecords()
@@ -355,11 +340,6 @@ class Meeting(models.Model):
                 ),
             ),
             plausible_dates("meeting_date_plausible"),
-            models.CheckConstraint(
-                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("date")),
-                name="meeting_ends_after_it_starts",
-                violation_error_message=MEETING_ENDS_BEFORE_IT_STARTS,
-            ),
         ]
 
     def __str__(self) -> str:
@@ -379,107 +359,8 @@ class Meeting(models.Model):
             errors["date"] = implausible
         elif self.status == MeetingStatus.HELD and self.date and self.date > timezone.localdate():
             errors["date"] = _("A held meeting cannot be dated after today.")
-        if self.date and self.end_date and self.end_date < self.date:
-            errors["end_date"] = MEETING_ENDS_BEFORE_IT_STARTS
         if errors:
             raise ValidationError(errors)
-
-
-class MeetingParticipantQuerySet(models.QuerySet):
-    def recordable_by(self, user):
-        """The participants of the meetings the user may record (MeetingQuerySet.recordable_by):
-        whoever may edit a meeting edits who took part in it."""
-        return self.filter(meeting__in=Meeting.objects.recordable_by(user))
-
-    def in_reading_order(self):
-        """Countries by name, then organizations by acronym: the page's and the API's order."""
-        return self.order_by("country__name", "organization__acronym", "pk")
-
-
-class MeetingParticipant(models.Model):
-    """A country or an organization invited to a meeting, and whether (with how many delegates)
-    it attended."""
-
-    meeting = models.ForeignKey(
-        Meeting,
-        verbose_name=_("meeting"),
-        on_delete=models.CASCADE,
-        related_name="participants",
-    )
-    country = models.ForeignKey(
-        "members.Country",
-        verbose_name=_("country"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="meeting_participations",
-    )
-    organization = models.ForeignKey(
-        "organizations.Organization",
-        verbose_name=_("organization"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="meeting_participations",
-    )
-    attended = models.BooleanField(
-        _("attended"), default=True, help_text=_("Leave unticked for invited but absent.")
-    )
-    delegates = models.PositiveSmallIntegerField(
-        _("delegates"), default=0, help_text=_("How many delegates came; 0 when absent.")
-    )
-
-    history = HistoricalRecords()
-    objects = MeetingParticipantQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["meeting", "id"]
-        verbose_name = _("meeting participant")
-        verbose_name_plural = _("meeting participants")
-        constraints = [
-            models.CheckConstraint(
-                condition=(Q(country__isnull=False) & Q(organization__isnull=True))
-                | (Q(country__isnull=True) & Q(organization__isnull=False)),
-                name="participant_country_xor_organization",
-                violation_error_message=_(
-                    "A participant is a country or an organization: choose one, not both."
-                ),
-            ),
-            models.UniqueConstraint(
-                fields=["meeting", "country"],
-                condition=Q(country__isnull=False),
-                name="participant_country_once_per_meeting",
-                violation_error_message=_("This country is already a participant of the meeting."),
-            ),
-            models.UniqueConstraint(
-                fields=["meeting", "organization"],
-                condition=Q(organization__isnull=False),
-                name="participant_organization_once_per_meeting",
-                violation_error_message=_(
-                    "This organization is already a participant of the meeting."
-                ),
-            ),
-            models.CheckConstraint(
-                condition=Q(attended=True) | Q(delegates=0),
-                name="participant_absent_has_no_delegates",
-                violation_error_message=PARTICIPANT_ABSENT_WITH_DELEGATES,
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return gettext("%(party)s at %(meeting)s") % {
-            "party": self.party,
-            "meeting": self.meeting,
-        }
-
-    @property
-    def party(self):
-        """The country or the organization: whichever this participant is."""
-        return self.country if self.country_id else self.organization
-
-    def clean(self):
-        if not self.attended and self.delegates:
-            raise ValidationError({"delegates": PARTICIPANT_ABSENT_WITH_DELEGATES})
 
 
 class MeetingTally(models.Model):

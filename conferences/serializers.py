@@ -3,7 +3,7 @@ from rest_framework import serializers
 from hoa_portal.api.serializers import ModelCleanSerializer
 from members.models import Country
 
-from .models import Meeting, MeetingParticipant, MinisterialConference
+from .models import Meeting, MinisterialConference
 
 
 class ConferenceSerializer(ModelCleanSerializer):
@@ -37,29 +37,7 @@ class ConferenceSerializer(ModelCleanSerializer):
         return super().validate(attrs)
 
 
-class ParticipantSerializer(serializers.ModelSerializer):
-    """A country (its code) or an organization (its acronym) at a meeting; the other is null."""
-
-    country = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    organization = serializers.SlugRelatedField(slug_field="acronym", read_only=True)
-
-    class Meta:
-        model = MeetingParticipant
-        fields = ["country", "organization", "attended", "delegates"]
-        read_only_fields = fields
-
-
-# The columns of a meeting's row, in the lists (read as `.values()`) and their exports; the
-# detail adds who took part.
-MEETING_ROW_FIELDS = [
-    *("id", "kind", "cbm", "date", "end_date", "status"),
-    *("city", "venue", "host", "agenda"),
-]
-
-
-class MeetingRowSerializer(ModelCleanSerializer):
-    """A meeting without its participants: every field a column (the list's fast path)."""
-
+class MeetingSerializer(ModelCleanSerializer):
     cbm = serializers.SlugRelatedField(
         slug_field="code",
         queryset=Meeting._meta.get_field("cbm").related_model.objects.all(),
@@ -72,42 +50,4 @@ class MeetingRowSerializer(ModelCleanSerializer):
 
     class Meta:
         model = Meeting
-        fields = MEETING_ROW_FIELDS
-        extra_kwargs = {
-            "end_date": {"help_text": "The last day of a meeting of several days, or null."}
-        }
-
-
-class MeetingSerializer(MeetingRowSerializer):
-    """A meeting and who took part in it (recorded on the portal's pages, read-only here)."""
-
-    participants = ParticipantSerializer(
-        many=True,
-        read_only=True,
-        help_text="Countries by name, then organizations by acronym; attended false: invited, "
-        "did not come (delegates 0).",
-    )
-
-    class Meta(MeetingRowSerializer.Meta):
-        fields = [*MEETING_ROW_FIELDS, "participants"]
-
-
-def participants_of(meetings) -> dict[int, list[dict]]:
-    """What `participants` says for each of the meetings (ids, or a queryset of them) that has
-    any, in one query for all: the lists read meetings as `.values()`, which cannot prefetch."""
-    rows = (
-        MeetingParticipant.objects.filter(meeting_id__in=meetings)
-        .in_reading_order()
-        .values("meeting_id", "country__code", "organization__acronym", "attended", "delegates")
-    )
-    found: dict[int, list[dict]] = {}
-    for row in rows:
-        found.setdefault(row["meeting_id"], []).append(
-            {
-                "country": row["country__code"],
-                "organization": row["organization__acronym"],
-                "attended": row["attended"],
-                "delegates": row["delegates"],
-            }
-        )
-    return found
+        fields = ["id", "kind", "cbm", "date", "status", "city", "host"]

@@ -54,24 +54,4 @@ urlpatterns = [
     path("meetings/<int:pk>/edit/", views.MeetingUpdate.as_view(), name="meeting_update"),
     path("meetings/<int:pk>/delete/", views.MeetingDelete.as_view(), name="meeting_delete"),
     path("meetings/<int:pk>/history/", views.MeetingHistory.as_view(), name="meeting_history"),
-    path(
-        "meetings/<int:parent>/participants/new/",
-        views.ParticipantCreate.as_view(),
-        name="participant_create",
-    ),
-    path(
-        "participants/<int:pk>/edit/",
-        views.ParticipantUpdate.as_view(),
-        name="participant_update",
-    ),
-    path(
-        "participants/<int:pk>/delete/",
-        views.ParticipantDelete.as_view(),
-        name="participant_delete",
-    ),
-    path(
-        "participants/<int:pk>/history/",
-        views.ParticipantHistory.as_view(),
-        name="participant_history",
-    ),
 ]

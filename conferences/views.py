@@ -22,21 +22,13 @@ from hoa_portal.views import (
 from members.models import Country
 from members.permissions import is_secretariat
 
-from .forms import (
-    ArticleForm,
-    ConferenceForm,
-    DeclarationForm,
-    MeetingForm,
-    ParticipantForm,
-    RtgForm,
-)
+from .forms import ArticleForm, ConferenceForm, DeclarationForm, MeetingForm, RtgForm
 from .models import (
     Article,
     ConferenceStatus,
     Declaration,
     Meeting,
     MeetingKind,
-    MeetingParticipant,
     MeetingStatus,
     MinisterialConference,
     cbm_ids_led_by,
@@ -357,12 +349,7 @@ class MeetingDetail(PortalDetailView):
     template_name = "conferences/meeting_detail.html"
 
     def visible(self):
-        participants = MeetingParticipant.objects.select_related("country", "organization")
-        return (
-            Meeting.objects.visible_to(self.request.user)
-            .select_related("cbm", "host")
-            .prefetch_related(Prefetch("participants", queryset=participants.in_reading_order()))
-        )
+        return Meeting.objects.visible_to(self.request.user).select_related("cbm", "host")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -370,10 +357,6 @@ class MeetingDetail(PortalDetailView):
         context["can_edit"] = can_record_meeting(
             self.request.user, kind=meeting.kind, cbm=meeting.cbm
         )
-        participants = list(meeting.participants.all())
-        context["attendees"] = [p for p in participants if p.attended]
-        context["absentees"] = [p for p in participants if not p.attended]
-        context["delegates"] = sum(p.delegates for p in context["attendees"])
         return context
 
 
@@ -467,42 +450,3 @@ class MeetingHistory(PortalHistoryView):
 
     def scoped(self):
         return recordable_meetings(self.request.user)
-
-
-# --- Who took part in a meeting -----------------------------------------------------------------
-
-
-class ParticipantPages:
-    """Whoever may edit a meeting (can_record_meeting, through recordable_by) records who took
-    part in it; the participants of any other meeting are a 404."""
-
-    model = MeetingParticipant
-    policy = staticmethod(secretariat_or_focal_point)
-    page_url_name = "conferences:meeting_detail"
-    page_of = "meeting_id"
-
-    def scoped(self):
-        return MeetingParticipant.objects.recordable_by(self.request.user).select_related(
-            "meeting__cbm", "country", "organization"
-        )
-
-
-class ParticipantCreate(ParticipantPages, PortalCreateView):
-    form_class = ParticipantForm
-    parent_model = Meeting
-    parent_field = "meeting"
-
-    def parent_queryset(self):
-        return recordable_meetings(self.request.user)
-
-
-class ParticipantUpdate(ParticipantPages, PortalUpdateView):
-    form_class = ParticipantForm
-
-
-class ParticipantDelete(ParticipantPages, PortalDeleteView):
-    pass
-
-
-class ParticipantHistory(ParticipantPages, PortalHistoryView):
-    pass

@@ -45,7 +45,6 @@ from conferences.models import (
     Declaration,
     Meeting,
     MeetingKind,
-    MeetingParticipant,
     MeetingStatus,
     MeetingTally,
     MinisterialConference,
@@ -80,7 +79,6 @@ MODELS = [
     Declaration,
     Article,
     Meeting,
-    MeetingParticipant,
     MeetingTally,
     CBM,
     CBMName,
@@ -252,9 +250,6 @@ def rows(superuser, settings, tmp_path):
         Declaration: declaration,
         Article: article,
         Meeting: meeting,
-        MeetingParticipant: MeetingParticipant.objects.create(
-            meeting=meeting, country=afghanistan, attended=True, delegates=3
-        ),
         MeetingTally: MeetingTally.objects.get(status=MeetingStatus.HELD),
         CBM: cbm,
         CBMName: cbm_name,

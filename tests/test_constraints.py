@@ -22,7 +22,6 @@ from tests.cbms.factories import (
 from tests.conferences.factories import (
     ConferenceFactory,
     MeetingFactory,
-    ParticipantFactory,
     RtgFactory,
     RtgRuleFactory,
 )
@@ -134,34 +133,6 @@ VIOLATIONS = [
     ),
     Violation("RTG without a CBM", RtgFactory, lambda m: {"cbm": None}),
     Violation("SOM with a CBM", MeetingFactory, lambda m: {"cbm": CBMFactory()}),
-    Violation(
-        "meeting ends before it starts",
-        MeetingFactory,
-        lambda m: {"end_date": m.date - dt.timedelta(days=1)},
-    ),
-    Violation(
-        "participant both a country and an organization",
-        ParticipantFactory,
-        lambda p: {"organization": OrganizationFactory()},
-    ),
-    Violation("participant neither", ParticipantFactory, lambda p: {"country": None}),
-    Violation(
-        "participant country twice at a meeting",
-        ParticipantFactory,
-        lambda p: {"country": ParticipantFactory(meeting=p.meeting).country},
-    ),
-    Violation(
-        "participant organization twice at a meeting",
-        lambda: ParticipantFactory(country=None, organization=OrganizationFactory()),
-        lambda p: {
-            "organization": ParticipantFactory(
-                meeting=p.meeting, country=None, organization=OrganizationFactory()
-            ).organization
-        },
-    ),
-    Violation(
-        "absent participant with delegates", ParticipantFactory, lambda p: {"attended": False}
-    ),
     Violation("meeting kind unknown", MeetingFactory, lambda m: {"kind": "agm"}),
     Violation("meeting status unknown", MeetingFactory, lambda m: {"status": "postponed"}),
     Violation("CBM code empty", CBMFactory, lambda c: {"code": ""}),

@@ -124,8 +124,6 @@ TEXT_COLUMNS: dict[str, dict[str, Callable[[World], None]]] = {
     "meetings": {
         "city": each(lambda w, p: RtgFactory(cbm=w.cbm, city=p)),
         "cbm": each(lambda w, p: RtgFactory(cbm=CBMFactory(code=p))),
-        "venue": each(lambda w, p: RtgFactory(cbm=w.cbm, venue=p)),
-        "agenda": each(lambda w, p: RtgFactory(cbm=w.cbm, agenda=p)),
     },
     "obligations": {"cbm": each(_obligation)},
     "users": {

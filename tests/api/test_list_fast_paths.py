@@ -166,10 +166,9 @@ def test_an_unfiltered_meetings_list_is_counted_by_the_tally(world, role):
     with CaptureQueriesContext(connection) as captured:
         response = client.get("/api/v1/meetings/", {"ordering": "-id", "page_size": 1})
 
-    *_, count, page, participants = _statements(captured)
+    *_, count, page = _statements(captured)
     assert "conferences_meetingtally" in count and 'conferences_meeting"' not in count
     assert 'conferences_meeting"' in page
-    assert "conferences_meetingparticipant" in participants  # the page's, in one query
     visible = Meeting.objects.visible_to(world.users[role] or AnonymousUser())
     assert response.json()["count"] == visible.count() == (3 if role == "secretariat" else 2)
 

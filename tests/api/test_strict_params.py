@@ -105,7 +105,7 @@ def test_a_detail_route_leaves_an_ordering_alone(world, staff):
 
 
 def test_a_parameter_no_list_knows_is_left_alone(world, staff):
-    assert staff.get(_url("meetings"), {"room": "Kabul"}).json()["count"] == 2
+    assert staff.get(_url("meetings"), {"venue": "Kabul"}).json()["count"] == 2
 
 
 # --- booleans -----------------------------------------------------------------------------------

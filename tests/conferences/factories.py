@@ -7,7 +7,6 @@ from conferences.models import (
     ConferenceStatus,
     Declaration,
     MeetingKind,
-    MeetingParticipant,
     MeetingStatus,
     MinisterialConference,
 )
@@ -65,16 +64,3 @@ class MeetingFactory(factory.django.DjangoModelFactory):
 class RtgFactory(MeetingFactory):
     kind = MeetingKind.RTG
     cbm = factory.SubFactory("tests.cbms.factories.CBMFactory")
-
-
-class ParticipantFactory(factory.django.DjangoModelFactory):
-    """A country that attended with two delegates; pass `country=None, organization=…` for an
-    organization."""
-
-    class Meta:
-        model = MeetingParticipant
-
-    meeting = factory.SubFactory(MeetingFactory)
-    country = factory.SubFactory(CountryFactory)
-    attended = True
-    delegates = 2

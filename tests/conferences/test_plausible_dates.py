@@ -330,34 +330,25 @@ def _store(meeting: Meeting, day: dt.date) -> None:
     Meeting.objects.filter(pk=meeting.pk).update(date=day)
 
 
-def _meeting_as_of(executor, migration: str, day: dt.date):
-    """A meeting written through the model as that migration left it: today's model has columns
-    the table did not have yet."""
-    state = executor.loader.project_state(("conferences", migration))
-    model = state.apps.get_model("conferences", "Meeting")
-    return model.objects.create(kind="som", date=day, status="held", city="Kabul")
-
-
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
 def test_the_migration_refuses_a_database_with_a_date_out_of_range(db):
     executor = MigrationExecutor(connection)
     executor.migrate([("conferences", "0004_meeting_tally")])
-    stray = _meeting_as_of(executor, "0004_meeting_tally", dt.date(2010, 6, 1))
+    stray = MeetingFactory(date=dt.date(2010, 6, 1))
 
     _check_foreign_keys_now()
     executor = MigrationExecutor(connection)
     with pytest.raises(RuntimeError, match=f"meeting {stray.pk} dated 2010-06-01"):
         executor.migrate([("conferences", "0005_plausible_dates")])
-    old_meetings = type(stray).objects
-    assert old_meetings.filter(pk=stray.pk).exists()  # nothing moved, nothing deleted
+    assert Meeting.objects.filter(pk=stray.pk).exists()  # nothing moved, nothing deleted
 
-    old_meetings.filter(pk=stray.pk).delete()
+    Meeting.objects.filter(pk=stray.pk).delete()
     _check_foreign_keys_now()
     executor = MigrationExecutor(connection)
     executor.migrate([("conferences", "0005_plausible_dates")])
-    survivor = _meeting_as_of(executor, "0005_plausible_dates", dt.date(2015, 3, 1))
+    survivor = MeetingFactory()
     with pytest.raises(IntegrityError), transaction.atomic():
-        type(survivor).objects.filter(pk=survivor.pk).update(date=dt.date(2010, 6, 1))
+        Meeting.objects.filter(pk=survivor.pk).update(date=dt.date(2010, 6, 1))
 
 
 # --- The timeline -------------------------------------------------------------------------------

@@ -11,8 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cbms.compliance.calendar import calendar_feed_issue
 from cbms.models import CBMName, SpreadsheetImport
-from conferences.models import Meeting, MeetingParticipant
-from tests.conferences.factories import ParticipantFactory
+from conferences.models import Meeting
 from tests.web.conftest import ROLES, World
 
 PUBLIC = dict.fromkeys(ROLES, 200)
@@ -68,20 +67,6 @@ def _import_by(w: World, role: str) -> int:
         created_by=w.users[role],
         status="previewed",
     ).pk
-
-
-def _participant(meeting, country) -> list:
-    """Made once however often the table is read (other tests walk it too)."""
-    found = MeetingParticipant.objects.filter(meeting=meeting, country=country).first()
-    return [(found or ParticipantFactory(meeting=meeting, country=country)).pk]
-
-
-def _de_rtg_participant(w: World) -> list:
-    return _participant(w.de_rtg, w.germany)
-
-
-def _som_participant(w: World) -> list:
-    return _participant(w.som, w.afghanistan)
 
 
 USER_VIEWS = ("detail", "update", "password", "deactivate", "reactivate", "delete", "history")
@@ -150,18 +135,6 @@ PAGES: list[tuple[str, Args, dict]] = [
     ("conferences:meeting_update", lambda w: [w.de_planned_rtg.pk], DE_RTG),
     ("conferences:meeting_update", lambda w: [w.fr_rtg.pk], FR_RTG),
     ("conferences:meeting_update", lambda w: [w.som.pk], OTHER_MEETING),
-    # Who took part: recorded by whoever may edit the meeting.
-    ("conferences:participant_create", lambda w: [w.de_rtg.pk], DE_RTG),
-    ("conferences:participant_create", lambda w: [w.de_planned_rtg.pk], DE_RTG),
-    ("conferences:participant_create", lambda w: [w.som.pk], OTHER_MEETING),
-    *[
-        (f"conferences:participant_{view}", _de_rtg_participant, DE_RTG)
-        for view in ("update", "delete", "history")
-    ],
-    *[
-        (f"conferences:participant_{view}", _som_participant, OTHER_MEETING)
-        for view in ("update", "delete", "history")
-    ],
     ("cbms:cbm_list", NONE, PUBLIC),
     ("cbms:cbm_detail", lambda w: [w.de_cbm.pk], PUBLIC),
     ("cbms:cbm_create", NONE, SECRETARIAT),

@@ -20,12 +20,7 @@ from tests.cbms.factories import (
     PlanVersionFactory,
     PriorityAreaFactory,
 )
-from tests.conferences.factories import (
-    ConferenceFactory,
-    MeetingFactory,
-    ParticipantFactory,
-    RtgFactory,
-)
+from tests.conferences.factories import ConferenceFactory, MeetingFactory, RtgFactory
 from tests.members.factories import (
     CountryFactory,
     FocalPointFactory,
@@ -192,14 +187,6 @@ def _imports(w: World, n: int):
         )
 
 
-def _participants(w: World, n: int):
-    """Countries that came and did not, and organizations, at Berlin's RTG."""
-    for i in range(n):
-        ParticipantFactory(meeting=w.de_rtg, country=CountryFactory(), delegates=i)
-        ParticipantFactory(meeting=w.de_rtg, country=CountryFactory(), attended=False, delegates=0)
-        ParticipantFactory(meeting=w.de_rtg, country=None, organization=OrganizationFactory())
-
-
 Grow = Callable[[World, int], None]
 
 CASES: list[tuple[str, str, Callable[[World], list], Grow]] = [
@@ -247,10 +234,6 @@ CASES: list[tuple[str, str, Callable[[World], list], Grow]] = [
     ("secretariat", "cbms:cbm_update", lambda w: [w.fr_cbm.pk], _cbms),
     ("secretariat", "cbms:cbm_create", lambda w: [], _cbms),
     ("secretariat", "conferences:meeting_create", lambda w: [], _cbms),
-    ("anonymous", "conferences:meeting_detail", lambda w: [w.de_rtg.pk], _participants),
-    # With each participant's edit, history and delete links.
-    ("focal_de", "conferences:meeting_detail", lambda w: [w.de_rtg.pk], _participants),
-    ("secretariat", "conferences:participant_create", lambda w: [w.de_rtg.pk], _participants),
     ("focal_fr", "conferences:meeting_create", lambda w: [], _cbms),
     ("secretariat", "members:country_delete", lambda w: [w.afghanistan.pk], _memberships),
     ("secretariat", "members:user_list", lambda w: [], _users),

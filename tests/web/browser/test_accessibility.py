@@ -8,7 +8,6 @@ from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 
 from cbms.models import CBMName
-from conferences.models import MeetingParticipant
 
 BLOCKING = {"serious", "critical"}
 
@@ -83,10 +82,6 @@ def _paths(site) -> dict[str, list[str]]:
             "/account/password/",
             f"/cbms/{site.de_cbm.pk}/edit/",  # 403
             "/meetings/new/",
-            # Paris's RTG with who came and who did not, and the form to add one more.
-            f"/meetings/{site.fr_rtg.pk}/",
-            f"/meetings/{site.fr_rtg.pk}/participants/new/",
-            f"/participants/{site.fr_rtg.participants.first().pk}/edit/",
         ],
     }
 
@@ -103,15 +98,6 @@ def _former_name(site) -> None:
     )
 
 
-def _participants(site) -> None:
-    """Paris's RTG: a country that came, an organization that came, a country that did not."""
-    MeetingParticipant.objects.create(meeting=site.fr_rtg, country=site.france, delegates=3)
-    MeetingParticipant.objects.create(
-        meeting=site.fr_rtg, organization=site.organization, delegates=1
-    )
-    MeetingParticipant.objects.create(meeting=site.fr_rtg, country=site.afghanistan, attended=False)
-
-
 def _in_language(page, language: str, base_url: str) -> None:
     """The switcher's choice, as its cookie: every page the browser opens next is in it."""
     page.context.add_cookies(
@@ -125,7 +111,6 @@ def _in_language(page, language: str, base_url: str) -> None:
 @pytest.mark.parametrize("role", ["anonymous", "secretariat", "focal_fr"])
 def test_no_serious_or_critical_violations(page_as, site, live_server, role, language):
     _former_name(site)
-    _participants(site)
     page = page_as(role)
     _in_language(page, language, live_server.url)
     found = []
