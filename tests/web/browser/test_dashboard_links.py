@@ -4,6 +4,7 @@ serious or critical violation with reports in the cells."""
 
 from pathlib import Path
 
+import pytest
 from django.utils import timezone
 
 from cbms.models import ReportState
@@ -11,19 +12,22 @@ from tests.cbms.factories import ReportFactory
 from tests.web.browser.test_accessibility import _violations
 
 
-def test_a_cells_report_link_is_named_and_opens_the_report(page_as, site):
-    draft = ReportFactory(
-        cbm=site.fr_cbm,
-        conference=site.beijing,
-        country=site.france,
-        state=ReportState.DRAFT,
-    )
+@pytest.fixture
+def draft_and_accepted(site):
+    """France's draft on FRX for Beijing's cycle and Germany's accepted report on DEX."""
     ReportFactory(
         cbm=site.de_cbm,
         conference=site.islamabad,
         country=site.germany,
         state=ReportState.ACCEPTED,
     )
+    return ReportFactory(
+        cbm=site.fr_cbm, conference=site.beijing, country=site.france, state=ReportState.DRAFT
+    )
+
+
+def test_a_cells_report_link_is_named_and_opens_the_report(page_as, site, draft_and_accepted):
+    draft = draft_and_accepted
     page = page_as("secretariat")
     page.goto("/dashboard/")
 
@@ -35,19 +39,7 @@ def test_a_cells_report_link_is_named_and_opens_the_report(page_as, site):
     page.wait_for_url(f"**/reports/{draft.pk}/")
 
 
-def test_the_analysts_dashboard_links_accepted_reports_only(page_as, site):
-    ReportFactory(
-        cbm=site.fr_cbm,
-        conference=site.beijing,
-        country=site.france,
-        state=ReportState.DRAFT,
-    )
-    ReportFactory(
-        cbm=site.de_cbm,
-        conference=site.islamabad,
-        country=site.germany,
-        state=ReportState.ACCEPTED,
-    )
+def test_the_analysts_dashboard_links_accepted_reports_only(page_as, site, draft_and_accepted):
     page = page_as("analyst")
     page.goto("/dashboard/")
 
